@@ -1,0 +1,28 @@
+# The two commands of the README, and a few helpers. Each one installs what is missing first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test setup check-deploy lint messages bench
+
+setup:
+	@bash scripts/bootstrap.sh
+
+run: setup
+	@$(PY) scripts/devservices.py run
+
+# Any pytest arguments: make test ARGS="-k audit"
+test: setup
+	@$(PY) scripts/devservices.py test $(ARGS)
+
+check-deploy: setup
+	@bash scripts/check_deploy.sh
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+# Extract the page strings into locale/zh_Hans (then translate the new entries).
+messages: setup
+	@$(PY) manage.py makemessages -l zh_Hans --ignore .venv --ignore var --no-obsolete

@@ -1,0 +1,103 @@
+"""Demo institutions and the people who hold centre and administrator roles."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from .models import Institution, InstitutionStaff, Role
+from .services import role_grant
+
+DEMO_PASSWORD = "CreditBank-2026"
+
+INSTITUTIONS = [
+    (
+        "重庆开放大学",
+        "12500000450400286J",
+        Institution.Kind.OPEN_UNIVERSITY,
+        "重庆市九龙坡区华岩新城",
+    ),
+    ("重庆城市职业学院", "12500000MB1583012D", Institution.Kind.HIGHER_VOCATIONAL, "重庆市永川区"),
+    (
+        "重庆市教育考试院自学考试办公室",
+        "11500000009285107P",
+        Institution.Kind.SELF_STUDY_OFFICE,
+        "重庆市渝北区",
+    ),
+    (
+        "重庆市职业技能培训协会",
+        "52500000MJP5062136",
+        Institution.Kind.INDUSTRY_ASSOCIATION,
+        "重庆市渝中区",
+    ),
+]
+
+# (role shown in the README, username, role name in accounts.Role or institution role)
+DEMO_PEOPLE = [
+    ("learner", "learner"),
+    ("institution administrator", "inst_admin"),
+    ("institution clerk", "inst_clerk"),
+    ("institution reviewer", "inst_reviewer"),
+    ("centre administrator", "centre_admin"),
+    ("expert", "expert"),
+    ("quality auditor", "auditor"),
+    ("committee member", "committee"),
+    ("system administrator", "sysadmin"),
+    ("security administrator", "secadmin"),
+    ("audit administrator", "auditadmin"),
+]
+
+CENTRE_ROLES = {
+    "centre_admin": Role.CENTRE_ADMIN,
+    "expert": Role.EXPERT,
+    "auditor": Role.QUALITY_AUDITOR,
+    "committee": Role.COMMITTEE_MEMBER,
+    "sysadmin": Role.SYSTEM_ADMIN,
+    "secadmin": Role.SECURITY_ADMIN,
+    "auditadmin": Role.AUDIT_ADMIN,
+}
+INSTITUTION_ROLES = {
+    "inst_admin": InstitutionStaff.Role.ADMIN,
+    "inst_clerk": InstitutionStaff.Role.CLERK,
+    "inst_reviewer": InstitutionStaff.Role.REVIEWER,
+}
+
+
+def demo_user(username: str, *, first_name: str = "", is_staff: bool = False):
+    """A demo person with a verified e-mail address and the demo password."""
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"email": f"{username}@demo.creditbank.example", "first_name": first_name},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = is_staff
+        user.save(update_fields=["password", "is_staff"])
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def seed(out) -> None:
+    institutions = []
+    for name, code, kind, address in INSTITUTIONS:
+        institution, _created = Institution.objects.get_or_create(
+            credit_code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "address": address,
+                "status": Institution.Status.APPROVED,
+            },
+        )
+        institutions.append(institution)
+    demo_user("learner", first_name="张三")
+    for username, role in INSTITUTION_ROLES.items():
+        user = demo_user(username)
+        InstitutionStaff.objects.get_or_create(institution=institutions[0], user=user, role=role)
+    sysadmin = demo_user("sysadmin", is_staff=True)
+    for username, role in CENTRE_ROLES.items():
+        user = demo_user(username, is_staff=username == "sysadmin")
+        if not user.role_grants.filter(role=role).exists():
+            role_grant(acting_user=sysadmin, user=user, role=role)
+    if not sysadmin.is_superuser:
+        sysadmin.is_superuser = True
+        sysadmin.save(update_fields=["is_superuser"])
+    out.write(f"accounts: {len(institutions)} institutions, {len(DEMO_PEOPLE)} people")

@@ -1,0 +1,50 @@
+"""Session limits for signed-in people."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext as _
+
+from creditbank.audit import audit_record
+
+from .roles import is_staff_member
+
+
+class SessionTimeoutMiddleware:
+    """Sign a person out after idle time (30 min, staff 15) or 12 hours in all.
+
+    The times are kept in the session (set at log-in by creditbank.signals). The last-seen time
+    is written at most once a minute so that reading pages does not write the session each time.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            started = request.session.get("_cb_started", now)
+            seen = request.session.get("_cb_seen", now)
+            idle_limit = (
+                settings.CREDITBANK_SESSION_IDLE_STAFF
+                if is_staff_member(user)
+                else settings.CREDITBANK_SESSION_IDLE
+            )
+            expired = (
+                now - started > settings.CREDITBANK_SESSION_ABSOLUTE.total_seconds()
+                or now - seen > idle_limit.total_seconds()
+            )
+            if expired:
+                audit_record(actor=user, action="auth.session_expired", target=user)
+                logout(request)
+                messages.info(request, _("Your session has ended. Please sign in again."))
+                return redirect_to_login(request.get_full_path())
+            if "_cb_started" not in request.session:
+                request.session["_cb_started"] = started
+            if now - seen >= 60 or "_cb_seen" not in request.session:
+                request.session["_cb_seen"] = now
+        return self.get_response(request)

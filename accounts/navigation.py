@@ -1,0 +1,37 @@
+"""The navigation: each entry names the roles that see it (None: every signed-in person)."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .roles import roles_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    roles: frozenset[str] | None = None
+
+
+SIGNED_IN_ITEMS = [
+    NavItem("desk", _("My desk")),
+    NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
+    NavItem("admin:index", _("System administration"), frozenset({"system_admin"})),
+    NavItem("account_email", _("Account settings")),
+]
+
+PUBLIC_ITEMS = [
+    NavItem("home", _("Home")),
+    NavItem("service_points", _("Service points")),
+]
+
+
+def items_for(user) -> list[dict]:
+    roles = roles_of(user)
+    items = list(PUBLIC_ITEMS)
+    if user.is_authenticated:
+        items += [i for i in SIGNED_IN_ITEMS if i.roles is None or i.roles & roles]
+    return [{"url": reverse(i.url_name), "label": i.label, "name": i.url_name} for i in items]

@@ -1,0 +1,53 @@
+"""What a signed-in person is: the set of role names the navigation and access helpers use.
+
+Role names: ``learner`` (everyone signed in who holds no staff role), the centre roles of
+``accounts.Role``, ``institution_admin|clerk|reviewer`` and ``branch_manager|branch_staff``.
+Branch roles live in the ``branches`` app; this module asks for them through the
+``BRANCH_ROLE_PROVIDER`` hook rather than importing a higher app.
+"""
+
+from collections.abc import Callable
+
+LEARNER = "learner"
+
+# branches.apps registers a function user -> set of role names here at start-up.
+branch_role_providers: list[Callable] = []
+
+
+def roles_of(user) -> frozenset[str]:
+    """All role names of ``user``, computed once per user object (i.e. once per request)."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_cb_roles", None)
+    if cached is not None:
+        return cached
+    names = set(user.role_grants.values_list("role", flat=True))
+    names |= {f"institution_{r}" for r in user.institution_roles.values_list("role", flat=True)}
+    for provider in branch_role_providers:
+        names |= provider(user)
+    if user.is_superuser:
+        names.add("system_admin")
+    if not names:
+        names.add(LEARNER)
+    user._cb_roles = frozenset(names)
+    return user._cb_roles
+
+
+def is_staff_member(user) -> bool:
+    return bool(roles_of(user) - {LEARNER})
+
+
+def has_role(user, *names: str) -> bool:
+    return bool(roles_of(user) & set(names))
+
+
+def role_labels(user) -> list[str]:
+    """Human names of the person's roles, in a stable order."""
+    from django.utils.translation import gettext_lazy as _
+
+    from .models import InstitutionStaff, Role
+
+    labels = {LEARNER: _("Learner"), **{r.value: r.label for r in Role}}
+    labels |= {f"institution_{r.value}": r.label for r in InstitutionStaff.Role}
+    labels |= {"branch_manager": _("Branch manager"), "branch_staff": _("Branch staff")}
+    return [str(labels.get(name, name)) for name in sorted(roles_of(user))]

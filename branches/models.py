@@ -1,0 +1,146 @@
+"""The service network (服务网络): the centre, branch centres by district, service points."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """A county-level division of the configured city (GB/T 2260), loaded from reference data."""
+
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    city = models.CharField(_("city"), max_length=32, db_index=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=32)
+    name_en = models.CharField(_("English name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=32)
+
+    class Meta:
+        verbose_name = _("district (区县)")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+
+class Centre(models.Model):
+    """The municipal centre (市中心) that runs the network; one per deployment."""
+
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("centre (市中心)")
+        verbose_name_plural = _("centres")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BranchCentre(models.Model):
+    """A branch centre (分中心) serving one district."""
+
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="branches"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="branches"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("branch centre (分中心)")
+        verbose_name_plural = _("branch centres")
+        ordering = ["district_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="branch_centre_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServicePoint(models.Model):
+    """A service point (受理点/服务网点) under a branch, hosted by an institution."""
+
+    branch = models.ForeignKey(
+        BranchCentre,
+        verbose_name=_("branch centre"),
+        on_delete=models.PROTECT,
+        related_name="service_points",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    host_institution = models.ForeignKey(
+        "accounts.Institution",
+        verbose_name=_("host institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_points",
+    )
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=200)
+    opening_hours = models.CharField(_("opening hours"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_open = models.BooleanField(_("open to the public"), default=True)
+
+    class Meta:
+        verbose_name = _("service point (服务网点)")
+        verbose_name_plural = _("service points")
+        ordering = ["district_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="service_point_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffAssignment(models.Model):
+    """A member of staff posted to a branch centre or one of its service points."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Branch manager")
+        STAFF = "staff", _("Branch staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="branch_assignments",
+    )
+    branch = models.ForeignKey(
+        BranchCentre,
+        verbose_name=_("branch centre"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    service_point = models.ForeignKey(
+        ServicePoint,
+        verbose_name=_("service point"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("staff assignment (人员派驻)")
+        verbose_name_plural = _("staff assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "branch", "role"], name="staff_assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.branch} ({self.get_role_display()})"

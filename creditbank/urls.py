@@ -1,0 +1,25 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+# The admin signs in through allauth, so the log-in lock and MFA apply to it as well.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = settings.CREDITBANK_SITE_NAME
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("branches.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "creditbank.views.error_403"
+handler404 = "creditbank.views.error_404"
+handler500 = "creditbank.views.error_500"

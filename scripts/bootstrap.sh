@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install what `make run` and `make test` need and is missing: OS packages (through apt-get when
+# the machine has it), a virtualenv in .venv, and the Python packages of pyproject.toml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+# Fonts and text shaping for Chinese PDFs (WeasyPrint), gettext for the translations, poppler
+# and Chromium for the tests' PDF checks and browser journeys.
+OS_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
+             poppler-utils chromium)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${OS_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
+if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=("python3-venv")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        echo "[bootstrap] please install as root: apt-get install ${missing[*]}" >&2; exit 1
+      fi
+    fi
+    echo "[bootstrap] installing OS packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "[bootstrap] no apt-get here; install these yourself: ${missing[*]}" >&2
+  fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[bootstrap] creating the virtualenv $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "[bootstrap] installing Python packages"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q ".[test]"
+  touch "$stamp"
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `manage.py check --deploy` in production mode, with throwaway production-like values, failing
+# on any warning.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CREDITBANK_PRODUCTION=1
+export SECRET_KEY="${SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+export ALLOWED_HOSTS="${ALLOWED_HOSTS:-creditbank.example.gov.cn}"
+export DATABASE_URL="${DATABASE_URL:-postgres://creditbank@127.0.0.1:5432/creditbank}"
+exec .venv/bin/python manage.py check --deploy --fail-level WARNING

