@@ -26,7 +26,9 @@ def role_grant(*, acting_user, user: User, role: str) -> RoleGrant:
     User.objects.select_for_update().filter(pk=user.pk).first()  # serialise grants per person
     held = set(user.role_grants.values_list("role", flat=True))
     if role in held:
-        raise ServiceError(_("This person already holds that role."), field="role")
+        raise ServiceError(
+            _("This person already holds that role."), field="role", code="already_held"
+        )
     if role in SEPARATED_POWERS and held & SEPARATED_POWERS:
         raise ServiceError(
             _(

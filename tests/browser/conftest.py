@@ -1,0 +1,160 @@
+"""Browser tests: the OS's Chromium driven by Playwright against pytest-django's live server.
+
+Every test runs twice, on a phone and on a desktop viewport, in a fresh browser context. A test
+fails if the page logged a console error or threw (a Content-Security-Policy violation is logged
+as a console error), and ``check_a11y`` fails it on any serious or critical axe-core finding.
+
+The live server runs in this process, in a thread: e-mails it sends land in
+``django.core.mail.outbox`` (pytest-django's ``mailoutbox``) and the settings changed by the
+autouse fixtures of ``tests/conftest.py`` apply to it.
+"""
+
+import fcntl
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an asyncio event loop in the test thread, and Django refuses ORM
+# calls from a thread with a running loop unless told that this is deliberate.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+# Playwright's default is 30 s; a local page that takes longer than this is a failure worth
+# seeing quickly rather than a hang.
+TIMEOUT_MS = 10_000
+A11Y_BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _compile_messages_if_stale():
+    """The pages are checked in Chinese, so the ``.mo`` files must match the ``.po`` files
+    (``make test`` compiles them too). A lock keeps xdist workers from writing at once."""
+    root = Path(settings.BASE_DIR)
+    catalogues = [Path(p) for p in settings.LOCALE_PATHS]
+    stale = [
+        po
+        for base in catalogues
+        for po in base.glob("*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if not stale:
+        return
+    with open(Path(tempfile.gettempdir()) / "creditbank-compilemessages.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "compilemessages",
+                "-v",
+                "0",
+                "--ignore",
+                ".venv",
+                "--ignore",
+                "var",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    missing = [po for po in stale if not po.with_suffix(".mo").exists()]
+    if result.returncode and missing:
+        pytest.fail(f"compilemessages failed and {missing} has no .mo:\n{result.stderr}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive the OS's Chromium. Install Debian's "
+            "`chromium` package (apt-get install chromium); do not run `playwright install`.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    _compile_messages_if_stale()
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def page(request, browser, live_server):
+    """A page in a new browser context at the phone or the desktop width, with the live server
+    as its base URL. The browser says it prefers English: the portal must still answer in
+    Chinese until the visitor chooses otherwise."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", **VIEWPORTS[request.param]
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems = []
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console.{msg.type}: {msg.text} ({msg.location})")
+            if msg.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield page
+    context.close()
+    if problems:
+        pytest.fail(
+            "the browser reported errors (a CSP violation shows up here):\n" + "\n".join(problems),
+            pytrace=False,
+        )
+
+
+_axe = None
+
+
+def check_a11y(page):
+    """Run axe-core on the current page; fail on every serious or critical violation."""
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    results = _axe.run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in A11Y_BLOCKING_IMPACTS]
+    if blocking:
+        lines = [f"axe found {len(blocking)} serious/critical violation(s) on {page.url}:"]
+        for violation in blocking:
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+            lines.extend(f"    {' '.join(map(str, node['target']))}" for node in violation["nodes"])
+        pytest.fail("\n".join(lines), pytrace=False)

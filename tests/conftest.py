@@ -1,0 +1,71 @@
+"""Shared fixtures: fast settings for tests, and one person per role plus an outsider."""
+
+import uuid
+
+import pytest
+
+from accounts.models import InstitutionStaff, Role
+from branches.models import StaffAssignment
+from tests.accounts.factories import (
+    InstitutionFactory,
+    InstitutionStaffFactory,
+    RoleGrantFactory,
+    UserFactory,
+)
+from tests.branches.factories import BranchCentreFactory, StaffAssignmentFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    # Argon2 is the real hasher (test_settings checks it); tests hash many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A cache namespace per test: tests share one Redis, also across xdist workers.
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
+
+
+CENTRE_ROLES = {
+    "centre_admin": Role.CENTRE_ADMIN,
+    "expert": Role.EXPERT,
+    "quality_auditor": Role.QUALITY_AUDITOR,
+    "committee_member": Role.COMMITTEE_MEMBER,
+    "system_admin": Role.SYSTEM_ADMIN,
+    "security_admin": Role.SECURITY_ADMIN,
+    "audit_admin": Role.AUDIT_ADMIN,
+}
+INSTITUTION_ROLES = {
+    "institution_admin": InstitutionStaff.Role.ADMIN,
+    "institution_clerk": InstitutionStaff.Role.CLERK,
+    "institution_reviewer": InstitutionStaff.Role.REVIEWER,
+}
+BRANCH_ROLES = {
+    "branch_manager": StaffAssignment.Role.MANAGER,
+    "branch_staff": StaffAssignment.Role.STAFF,
+}
+ALL_ROLES = ["learner", *INSTITUTION_ROLES, *BRANCH_ROLES, *CENTRE_ROLES]
+
+
+@pytest.fixture
+def people(db):
+    """One person per role name of ``accounts.roles`` plus ``outsider`` (a learner with no
+    relation to anyone else's objects)."""
+    institution = InstitutionFactory()
+    branch = BranchCentreFactory()
+    result = {
+        "learner": UserFactory(username="learner"),
+        "outsider": UserFactory(username="outsider"),
+    }
+    for name, role in INSTITUTION_ROLES.items():
+        result[name] = InstitutionStaffFactory(
+            institution=institution, user=UserFactory(username=name), role=role
+        ).user
+    for name, role in BRANCH_ROLES.items():
+        result[name] = StaffAssignmentFactory(
+            branch=branch, user=UserFactory(username=name), role=role
+        ).user
+    for name, role in CENTRE_ROLES.items():
+        result[name] = RoleGrantFactory(user=UserFactory(username=name), role=role).user
+    return result
