@@ -212,6 +212,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="学分银行 Credit Bank")
 
 GUARDIAN_RAISE_403 = True
+# No guardian "AnonymousUser" row: anonymous visitors have no object permissions here.
+ANONYMOUS_USER_NAME = None
 
 # --- Language, time ---------------------------------------------------------------------------
 

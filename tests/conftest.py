@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import InstitutionStaff, Role
 from branches.models import StaffAssignment
+from creditbank.celery import app as celery_app
 from tests.accounts.factories import (
     InstitutionFactory,
     InstitutionStaffFactory,
@@ -17,8 +18,9 @@ from tests.branches.factories import BranchCentreFactory, StaffAssignmentFactory
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    # Tasks run in-process unless a test starts a real worker (test_celery_worker.py).
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
     # Argon2 is the real hasher (test_settings checks it); tests hash many passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A cache namespace per test: tests share one Redis, also across xdist workers.

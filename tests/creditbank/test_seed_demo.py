@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Institution
+from accounts.roles import roles_of
+from branches.models import BranchCentre, Centre, District, ServicePoint
+from creditbank.audit import verify_chain
+from tests.conftest import ALL_ROLES
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERNAMES = {
+    "learner": "learner",
+    "institution_admin": "inst_admin",
+    "institution_clerk": "inst_clerk",
+    "institution_reviewer": "inst_reviewer",
+    "branch_manager": "branch_manager",
+    "branch_staff": "branch_staff",
+    "centre_admin": "centre_admin",
+    "expert": "expert",
+    "quality_auditor": "auditor",
+    "committee_member": "committee",
+    "system_admin": "sysadmin",
+    "security_admin": "secadmin",
+    "audit_admin": "auditadmin",
+}
+
+
+def test_seed_demo_covers_every_role_and_is_idempotent(django_user_model, capsys):
+    call_command("seed_demo")
+    counts = [
+        m.objects.count()
+        for m in (django_user_model, Institution, Centre, BranchCentre, ServicePoint, District)
+    ]
+    call_command("seed_demo")
+    assert counts == [
+        m.objects.count()
+        for m in (django_user_model, Institution, Centre, BranchCentre, ServicePoint, District)
+    ]
+    assert set(DEMO_USERNAMES) == set(ALL_ROLES)
+    for role, username in DEMO_USERNAMES.items():
+        user = django_user_model.objects.get(username=username)
+        assert role in roles_of(user), (role, roles_of(user))
+        assert user.check_password("CreditBank-2026")
+        assert user.emailaddress_set.filter(verified=True, primary=True).exists()
+    assert District.objects.filter(city="chongqing").count() == 38
+    assert verify_chain().intact
+    out = capsys.readouterr().out
+    assert "role | username | password" in out
+
+
+def test_the_three_administrator_powers_are_three_people(django_user_model):
+    call_command("seed_demo")
+    holders = [
+        set(roles_of(django_user_model.objects.get(username=u)))
+        & {"system_admin", "security_admin", "audit_admin"}
+        for u in ("sysadmin", "secadmin", "auditadmin")
+    ]
+    assert all(len(h) == 1 for h in holders)

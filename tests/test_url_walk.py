@@ -1,0 +1,99 @@
+"""Every named URL, requested by an anonymous visitor, is refused unless it is meant to be public.
+
+A URL that takes arguments needs a sample below; a new one without a sample fails this test, so
+nobody can add a page without deciding who may see it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Pages anyone may open, and the statuses they may answer with.
+PUBLIC = {
+    "home": {200},
+    "healthz": {200, 503},
+    "service_points": {200},
+    "set_language": {302},  # a GET only goes back
+    "account_login": {200},
+    "account_signup": {200},
+    "account_logout": {302},
+    "account_reset_password": {200},
+    "account_reset_password_done": {200},
+    "account_reset_password_from_key": {200},  # shows "bad token" for a wrong key
+    "account_reset_password_from_key_done": {200},
+    "account_confirm_email": {200, 404},
+    "account_email_verification_sent": {200},
+    "account_inactive": {200},
+    "account_confirm_login_code": {302},
+    "mfa_authenticate": {302},
+    "admin:logout": {302},  # log-out is POST only; a GET goes back to the (guarded) index
+}
+
+SAMPLES = {
+    "account_confirm_email": {"key": "not-a-real-key"},
+    "account_reset_password_from_key": {"uidb36": "1", "key": "set-password"},
+    "admin:view_on_site": {"content_type_id": "1", "object_id": "1"},
+    "admin:app_list": {"app_label": "accounts"},
+}
+
+
+def _sample(name, pattern):
+    if name in SAMPLES:
+        return SAMPLES[name]
+    if name.startswith("admin:") and "<path:object_id>" in pattern:
+        return {"object_id": "1"}
+    return None
+
+
+def named_urls():
+    def walk(patterns, prefix="", namespace=None):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = entry.namespace
+                ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern) and entry.name:
+                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                yield name, prefix + str(entry.pattern)
+
+    seen = set()
+    for name, pattern in walk(get_resolver().url_patterns):
+        if name not in seen:
+            seen.add(name)
+            yield name, pattern
+
+
+def _takes_arguments(pattern):
+    return "<" in pattern or "(?P" in pattern
+
+
+def test_the_public_list_names_only_real_urls():
+    names = {name for name, _pattern in named_urls()}
+    assert set(PUBLIC) - names == set()
+
+
+def test_every_url_with_arguments_has_a_sample():
+    missing = [
+        name
+        for name, pattern in named_urls()
+        if _takes_arguments(pattern) and _sample(name, pattern) is None
+    ]
+    assert missing == [], f"add samples for: {missing}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "pattern"), list(named_urls()), ids=lambda v: str(v))
+def test_an_anonymous_visitor_is_refused_unless_the_page_is_public(client, name, pattern):
+    kwargs = _sample(name, pattern) if _takes_arguments(pattern) else None
+    url = reverse(name, kwargs=kwargs)
+    response = client.get(url)
+    if name in PUBLIC:
+        assert response.status_code in PUBLIC[name], (name, response.status_code)
+        return
+    login = reverse("account_login")
+    admin_login = reverse("admin:login")
+    if response.status_code == 302:
+        assert response.url.startswith((login, admin_login)), (name, response.url)
+        if response.url.startswith(admin_login):  # the admin's log-in hands over to allauth
+            assert client.get(response.url).url.startswith(login)
+    else:
+        assert response.status_code in {403, 404}, (name, response.status_code)
