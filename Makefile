@@ -12,9 +12,9 @@ setup:
 run: setup
 	@$(PY) scripts/devservices.py run
 
-# Any pytest arguments: make test ARGS="-k audit"
+# In parallel on every core; other pytest arguments: make test ARGS="-k audit"
 test: setup
-	@$(PY) scripts/devservices.py test $(ARGS)
+	@$(PY) scripts/devservices.py test -n auto $(ARGS)
 
 check-deploy: setup
 	@bash scripts/check_deploy.sh

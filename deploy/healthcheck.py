@@ -47,7 +47,11 @@ def check_worker():
     from creditbank.celery import app
 
     node = f"celery@{socket.gethostname()}"
-    replies = app.control.ping(destination=[node], timeout=5.0)
+    try:
+        replies = app.control.ping(destination=[node], timeout=5.0)
+    except Exception as error:  # noqa: BLE001 - the broker unreachable, or anything else: unhealthy
+        print(f"worker: {error.__class__.__name__}: {error}", file=sys.stderr)
+        return False
     if not replies:
         print(f"worker: no reply from {node}", file=sys.stderr)
     return bool(replies)

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Checks of deploy/ that need no Docker daemon, cluster, database or root -- run by
-# `make check-deploy` (or directly: sh deploy/check.sh). Each check that needs a tool this machine
-# lacks says SKIP instead of failing; the exit status is non-zero if any check that ran failed.
+# Checks of the files in deploy/ that need no Docker daemon, cluster, database or root:
+#   sh deploy/validate.sh
+# (Django's own deployment checks are `make check-deploy`.) Each check that needs a tool this
+# machine lacks says SKIP instead of failing; the exit status is non-zero if any check that ran
+# failed.
 #
 #   PYTHON       the project's interpreter (default .venv/bin/python, else python3)
 #   YAML_PYTHON  an interpreter with PyYAML, if the project's has none (PyYAML is not a project
@@ -29,7 +31,7 @@ run() {  # run <description> <command...>: show the command's output only when i
 # Production mode with throwaway values: nothing here connects to a database.
 production_env() {
     env CREDITBANK_PRODUCTION=1 \
-        SECRET_KEY="check-deploy-$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+        SECRET_KEY="validate-deploy-$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
         ALLOWED_HOSTS=creditbank.example.org \
         CSRF_TRUSTED_ORIGINS=https://creditbank.example.org \
         DATABASE_URL=postgres://check@127.0.0.1:1/check \
@@ -39,9 +41,6 @@ production_env() {
 
 # --- Python files ------------------------------------------------------------------------------
 run "deploy/*.py compile" "$PYTHON" -m py_compile deploy/gunicorn.conf.py deploy/healthcheck.py
-
-run "manage.py check --deploy (production settings, no warnings)" \
-    production_env "$PYTHON" manage.py check --deploy --fail-level WARNING
 
 run "gunicorn --check-config loads deploy/gunicorn.conf.py and the WSGI app" \
     production_env "$PYTHON" -m gunicorn --check-config --config deploy/gunicorn.conf.py \
@@ -94,6 +93,13 @@ else
     skip "kubectl kustomize (no kubectl)"
 fi
 
+if command -v kubernetes-validate >/dev/null 2>&1; then
+    run "kubernetes-validate --strict deploy/k8s" sh -c \
+        'kubernetes-validate --strict --quiet $(ls deploy/k8s/*.yaml | grep -v kustomization.yaml)'
+else
+    skip "Kubernetes schema validation (no kubernetes-validate)"
+fi
+
 # --- systemd -----------------------------------------------------------------------------------
 if command -v systemd-analyze >/dev/null 2>&1; then
     # The units name /srv/creditbank/venv/bin/..., which does not exist on a build machine:
@@ -105,7 +111,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     # verify only warns about unknown keys; any message at all counts as a failure here.
     run "systemd-analyze verify deploy/systemd/*.service" sh -c '
         cd "$1" && out=$(systemd-analyze verify --man=no ./*.service 2>&1); status=$?
-        printf "%s" "$out"; [ "$status" -eq 0 ] && [ -z "$out" ]' sh "$tmp/units"
+        [ -z "$out" ] || printf "%s\n" "$out"; [ "$status" -eq 0 ] && [ -z "$out" ]' sh "$tmp/units"
 else
     skip "systemd-analyze verify (no systemd-analyze)"
 fi
@@ -133,7 +139,7 @@ else
 fi
 
 if [ "$failed" -ne 0 ]; then
-    printf '\ncheck-deploy: some checks failed\n'
+    printf '\nvalidate: some checks failed\n'
     exit 1
 fi
-printf '\ncheck-deploy: all checks that could run passed\n'
+printf '\nvalidate: all checks that could run passed\n'
