@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,3 +24,15 @@ class AuditFilterForm(forms.Form):
         if data["date_to"]:
             events = events.filter(created_at__date__lte=data["date_to"])
         return events
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in form, with a label that says both identifiers are accepted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("Username or e-mail address")
+        login.widget.attrs.update({"autocomplete": "username", "placeholder": ""})
+        self.fields["password"].widget.attrs["placeholder"] = ""
+        self.fields.pop("remember", None)

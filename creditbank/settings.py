@@ -9,6 +9,8 @@ started by the ``make`` entry points (``scripts/devservices.py``), which pass th
 ``DATABASE_URL`` and ``REDIS_URL``.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +46,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies (nginx, a load balancer) stand in front and append X-Forwarded-For.
 CREDITBANK_PROXY_COUNT = env.int("CREDITBANK_PROXY_COUNT", default=0)
+
+# Personal data at rest (creditbank/pii.py): Fernet keys, the first encrypts, all decrypt; and
+# the key of the hash that finds an identity. Development derives both from SECRET_KEY.
+_dev_pii_key = base64.urlsafe_b64encode(hashlib.sha256(b"pii:" + SECRET_KEY.encode()).digest())
+CREDITBANK_PII_KEYS = env.list("CREDITBANK_PII_KEYS", default=[_dev_pii_key.decode()])
+CREDITBANK_PII_HASH_KEY = env.str(
+    "CREDITBANK_PII_HASH_KEY", default=hashlib.sha256(b"pii-hash:" + SECRET_KEY.encode()).hexdigest()
+)
 
 # The city is configuration, not code (districts come from reference data).
 CREDITBANK_CITY = env.str("CREDITBANK_CITY", default="chongqing")
@@ -194,6 +204,7 @@ CREDITBANK_LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 CREDITBANK_LOGIN_LOCK_TIME = timedelta(minutes=30)
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -13,6 +13,8 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "creditbank.example.gov.cn",
     "DATABASE_URL": "postgres://creditbank@127.0.0.1:5432/creditbank",
+    "CREDITBANK_PII_KEYS": "x3NqvQ8m0FZ9T8Y3dJ6m1pZbqkRk1oS2e7JmQd0vXcU=",
+    "CREDITBANK_PII_HASH_KEY": "a-separate-random-hash-key-for-identity-lookups",
 }
 
 
@@ -26,7 +28,10 @@ def _manage(*args, **env):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CREDITBANK_PII_KEYS", "CREDITBANK_PII_HASH_KEY"],
+)
 def test_production_mode_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _manage("check", **env)
