@@ -27,9 +27,14 @@ env = environ.Env()
 PRODUCTION = env.bool("CREDITBANK_PRODUCTION", default=False)
 
 if PRODUCTION:
-    missing = [
-        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, "")
-    ]
+    required = (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CREDITBANK_PII_KEYS",
+        "CREDITBANK_PII_HASH_KEY",
+    )
+    missing = [name for name in required if not env.str(name, "")]
     if missing:
         raise ImproperlyConfigured(
             "CREDITBANK_PRODUCTION is set but these variables are missing: " + ", ".join(missing)
@@ -51,9 +56,8 @@ CREDITBANK_PROXY_COUNT = env.int("CREDITBANK_PROXY_COUNT", default=0)
 # the key of the hash that finds an identity. Development derives both from SECRET_KEY.
 _dev_pii_key = base64.urlsafe_b64encode(hashlib.sha256(b"pii:" + SECRET_KEY.encode()).digest())
 CREDITBANK_PII_KEYS = env.list("CREDITBANK_PII_KEYS", default=[_dev_pii_key.decode()])
-CREDITBANK_PII_HASH_KEY = env.str(
-    "CREDITBANK_PII_HASH_KEY", default=hashlib.sha256(b"pii-hash:" + SECRET_KEY.encode()).hexdigest()
-)
+_dev_hash_key = hashlib.sha256(b"pii-hash:" + SECRET_KEY.encode()).hexdigest()
+CREDITBANK_PII_HASH_KEY = env.str("CREDITBANK_PII_HASH_KEY", default=_dev_hash_key)
 
 # The city is configuration, not code (districts come from reference data).
 CREDITBANK_CITY = env.str("CREDITBANK_CITY", default="chongqing")

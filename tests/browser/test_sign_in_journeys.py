@@ -52,7 +52,7 @@ def sign_in_from_the_home_page(page, login):
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", level=1)).to_have_text("登录")
     check_a11y(page)
-    main.get_by_label("登录").fill(login)
+    main.get_by_label(zh("Username or e-mail address")).fill(login)
     main.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     main.get_by_role("button", name="登录", exact=True).click()
 
@@ -137,7 +137,7 @@ def test_a_wrong_password_is_refused_in_chinese_above_the_form(page, live_server
 
     page.goto("/accounts/login/")
     main = page.get_by_role("main")
-    main.get_by_label("登录").fill("liuyang")
+    main.get_by_label(zh("Username or e-mail address")).fill("liuyang")
     main.get_by_label(PASSWORD_LABEL).fill("Not-The-Password-1")
     main.get_by_role("button", name="登录", exact=True).click()
 
@@ -145,7 +145,7 @@ def test_a_wrong_password_is_refused_in_chinese_above_the_form(page, live_server
     expect(error).to_have_text("您提供的用户名或密码不正确。")
     expect(page).to_have_url(exactly(live_server, "/accounts/login/"))
     # The message opens the form, above the fields it is about; the login typed is kept.
-    login_field = main.get_by_label("登录")
+    login_field = main.get_by_label(zh("Username or e-mail address"))
     error_box, login_box = error.bounding_box(), login_field.bounding_box()
     assert error_box["y"] + error_box["height"] <= login_box["y"]
     expect(login_field).to_have_value("liuyang")

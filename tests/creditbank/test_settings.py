@@ -28,10 +28,7 @@ def _manage(*args, **env):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "missing",
-    ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CREDITBANK_PII_KEYS", "CREDITBANK_PII_HASH_KEY"],
-)
+@pytest.mark.parametrize("missing", list(PRODUCTION)[1:])
 def test_production_mode_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _manage("check", **env)
