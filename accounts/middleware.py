@@ -1,11 +1,13 @@
-"""Session limits for signed-in people."""
+"""Session limits for signed-in people, and two-factor authentication for staff."""
 
 import time
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from creditbank.audit import audit_record
@@ -48,3 +50,35 @@ class SessionTimeoutMiddleware:
             if now - seen >= 60 or "_cb_seen" not in request.session:
                 request.session["_cb_seen"] = now
         return self.get_response(request)
+
+
+# Pages a member of staff may open before TOTP is set up: allauth's own (sign-in, MFA set-up,
+# log-out), the language switch, static files and the health check.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
+
+
+class StaffMfaMiddleware:
+    """Send a member of staff without TOTP to set it up before any other page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and is_staff_member(user)
+            and not has_totp(user)
+        ):
+            messages.warning(
+                request,
+                _("Staff accounts must use two-factor authentication. Please set it up first."),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .identity import IdType
+
 
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their roles (accounts.roles)."""
@@ -96,6 +98,25 @@ class Institution(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -137,3 +158,122 @@ class InstitutionStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.institution} ({self.get_role_display()})"
+
+
+class InstitutionInvitation(models.Model):
+    """An institution administrator's invitation of a member of staff, by e-mail."""
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=16, choices=InstitutionStaff.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation (人员邀请)")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.institution}"
+
+
+class LearnerAccountQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=LearnerAccount.Status.PENDING_VERIFICATION)
+
+
+class LearnerAccount(models.Model):
+    """A personal learning account (个人学习账户): one per real-name identity.
+
+    The ID number is never stored in the clear: ``id_number_encrypted`` (creditbank.pii),
+    ``id_number_hash`` (keyed hash of type and number, unique: one identity, one account) and
+    ``id_number_masked`` for display.
+    """
+
+    class Status(models.TextChoices):
+        PENDING_VERIFICATION = "pending_verification", _("Pending verification")
+        ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
+        CLOSED = "closed", _("Closed")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Opened online")
+        IN_PERSON = "in_person", _("Opened at a service point")
+
+    class Education(models.TextChoices):
+        PRIMARY = "primary", _("Primary school or below")
+        JUNIOR_SECONDARY = "junior_secondary", _("Junior secondary school")
+        SENIOR_SECONDARY = "senior_secondary", _("Senior secondary school")
+        SECONDARY_VOCATIONAL = "secondary_vocational", _("Secondary vocational school")
+        JUNIOR_COLLEGE = "junior_college", _("Junior college (associate degree)")
+        BACHELOR = "bachelor", _("Bachelor's degree")
+        MASTER = "master", _("Master's degree")
+        DOCTORATE = "doctorate", _("Doctorate")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="learner_account",
+    )
+    account_number = models.CharField(_("account number"), max_length=16, unique=True)
+    real_name = models.CharField(_("real name"), max_length=50)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=24)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    mobile = models.CharField(_("mobile number"), max_length=11)
+    education = models.CharField(_("highest education"), max_length=24, choices=Education.choices)
+    work_unit = models.CharField(_("work unit"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.PENDING_VERIFICATION
+    )
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    channel = models.CharField(_("opened"), max_length=16, choices=Channel.choices)
+    id_image = models.FileField(
+        _("ID image"), upload_to="id-images/%Y/%m/", blank=True, max_length=200
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    objects = LearnerAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("learning account (个人学习账户)")
+        verbose_name_plural = _("learning accounts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mobile__regex=r"^1[3-9][0-9]{9}$"), name="learner_mobile_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.real_name}"

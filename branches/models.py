@@ -144,3 +144,121 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.branch} ({self.get_role_display()})"
+
+
+class AccountHome(models.Model):
+    """Which branch serves a learning account, and where and by whom it was opened."""
+
+    account = models.OneToOneField(
+        "accounts.LearnerAccount",
+        verbose_name=_("learning account"),
+        on_delete=models.PROTECT,
+        related_name="home",
+    )
+    branch = models.ForeignKey(
+        BranchCentre,
+        verbose_name=_("branch centre"),
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    service_point = models.ForeignKey(
+        ServicePoint,
+        verbose_name=_("service point"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("account home (账户归属)")
+        verbose_name_plural = _("account homes")
+
+    def __str__(self) -> str:
+        return f"{self.account} @ {self.branch}"
+
+
+class AllianceMembership(models.Model):
+    """An institution's membership of the alliance (联盟成员单位) under a branch centre."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
+
+    institution = models.OneToOneField(
+        "accounts.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="membership",
+    )
+    branch = models.ForeignKey(
+        BranchCentre,
+        verbose_name=_("branch centre"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    joined_on = models.DateField(_("joined on"))
+    pilot_batch = models.CharField(_("pilot batch"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("alliance membership (联盟成员)")
+        verbose_name_plural = _("alliance memberships")
+        ordering = ["-joined_on"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} ({self.get_status_display()})"
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Announcement.Status.PUBLISHED).order_by("-published_at", "-id")
+
+
+class Announcement(models.Model):
+    """A notice or policy document the centre publishes (信息公告 / 政策文件)."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("Announcement")
+        POLICY = "policy", _("Policy document")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=20000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("announcement (信息公告)")
+        verbose_name_plural = _("announcements")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-published_at"], name="announcement_pub_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.models import InstitutionStaff, Role
 from branches.models import StaffAssignment
@@ -70,4 +71,14 @@ def people(db):
         ).user
     for name, role in CENTRE_ROLES.items():
         result[name] = RoleGrantFactory(user=UserFactory(username=name), role=role).user
+    for name, user in result.items():
+        if name not in {"learner", "outsider"}:
+            with_totp(user)  # staff pages need two-factor authentication
     return result
+
+
+def with_totp(user) -> str:
+    """Switch TOTP on for ``user``; return the base32 secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret

@@ -1,4 +1,4 @@
-"""Writes on people and their roles. Each service is one transaction with one audit event."""
+"""Centre roles and the three separated administrator powers."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from creditbank.audit import audit_record
 from creditbank.errors import ServiceError
 
-from .models import SEPARATED_POWERS, Role, RoleGrant
+from ..models import SEPARATED_POWERS, Role, RoleGrant
 
 User = get_user_model()
 
