@@ -2,7 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import District
+from ..models import District
 
 
 class ServicePointSearchForm(forms.Form):

@@ -8,9 +8,9 @@ from django.db import transaction
 
 from creditbank.audit import audit_record
 
-from .models import District
+from ..models import District
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 @transaction.atomic

@@ -4,9 +4,9 @@ from django.shortcuts import render
 
 from creditbank.models import AuditEvent
 
-from .access import role_required
-from .forms import AuditFilterForm
-from .roles import role_labels
+from ..access import role_required
+from ..forms import AuditFilterForm
+from ..roles import role_labels
 
 
 @login_required

@@ -2,8 +2,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .forms import ServicePointSearchForm
-from .models import ServicePoint
+from ..forms import ServicePointSearchForm
+from ..models import ServicePoint
 
 
 @require_GET
