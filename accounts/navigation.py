@@ -18,6 +18,8 @@ class NavItem:
 
 SIGNED_IN_ITEMS = [
     NavItem("desk", _("My desk")),
+    NavItem("my_account", _("My learning account"), frozenset({"learner"})),
+    NavItem("desk_accounts", _("Learning accounts"), frozenset({"branch_staff", "branch_manager"})),
     NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
     NavItem("admin:index", _("System administration"), frozenset({"system_admin"})),
     NavItem("account_email", _("Account settings")),

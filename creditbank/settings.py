@@ -59,6 +59,9 @@ CREDITBANK_PII_KEYS = env.list("CREDITBANK_PII_KEYS", default=[_dev_pii_key.deco
 _dev_hash_key = hashlib.sha256(b"pii-hash:" + SECRET_KEY.encode()).hexdigest()
 CREDITBANK_PII_HASH_KEY = env.str("CREDITBANK_PII_HASH_KEY", default=_dev_hash_key)
 
+# Learning account numbers: this prefix, 10 digits and a Luhn check digit.
+CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
+
 # The city is configuration, not code (districts come from reference data).
 CREDITBANK_CITY = env.str("CREDITBANK_CITY", default="chongqing")
 
@@ -216,6 +219,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Changing e-mail addresses or passwords asks for the password again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[学分银行] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"

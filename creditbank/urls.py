@@ -16,7 +16,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_learners")),
     path("", include("branches.urls")),
+    path("", include("branches.urls_accounts")),
     path("admin/", admin.site.urls),
 ]
 

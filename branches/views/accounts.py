@@ -1,0 +1,224 @@
+"""Learning accounts in the network: opening one online, and the branch staff's account desk."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import role_required
+from accounts.forms.learners import OpenInPersonForm, OpenOnlineForm, ReasonForm, VerifyForm
+from accounts.models import LearnerAccount
+from accounts.services import (
+    learner_account_close,
+    learner_account_freeze,
+    learner_account_unfreeze,
+    learner_account_verify,
+    learner_id_reveal,
+)
+from creditbank.errors import ServiceError
+
+from ..access import learner_account_for, learner_accounts_for, staff_branch_ids
+from ..models import BranchCentre, ServicePoint
+from ..services.accounts import account_open_in_person, account_open_online
+
+BRANCH_STAFF = ("branch_staff", "branch_manager")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_open(request):
+    """A signed-in person opens their learning account online (pending verification)."""
+    if LearnerAccount.objects.filter(user=request.user).exists():
+        return redirect("my_account")
+    form = OpenOnlineForm(
+        request.POST or None,
+        request.FILES or None,
+        branches=BranchCentre.objects.select_related("district"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_open_online(
+                acting_user=request.user,
+                branch=form.cleaned_data["branch"],
+                identity=form.identity(),
+                id_image=form.cleaned_data["id_image"],
+            )
+        except ServiceError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Your learning account is open and waits for real-name verification."),
+            )
+            return redirect("my_account")
+    return render(request, "branches/account_open.html", {"form": form})
+
+
+@role_required(*BRANCH_STAFF)
+def desk_accounts(request):
+    """The accounts of my branches: those waiting for verification first, then the newest."""
+    accounts = learner_accounts_for(request.user).select_related("home__branch")
+    status = request.GET.get("status", "")
+    if status in LearnerAccount.Status.values:
+        accounts = accounts.filter(status=status)
+    if query := request.GET.get("q", "").strip()[:50]:
+        accounts = accounts.filter(Q(account_number__iexact=query) | Q(real_name__icontains=query))
+    accounts = accounts.annotate(
+        waiting=Case(
+            When(status=LearnerAccount.Status.PENDING_VERIFICATION, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("waiting", "created_at" if status == "pending_verification" else "-created_at")
+    page = Paginator(accounts, 25).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "branches/desk_accounts.html",
+        {
+            "page": page,
+            "status": status,
+            "q": query,
+            "statuses": LearnerAccount.Status.choices,
+            "query": query_string.urlencode(),
+        },
+    )
+
+
+@role_required(*BRANCH_STAFF)
+@require_http_methods(["GET", "POST"])
+def desk_account_new(request):
+    """Branch staff open an account in person, after seeing the original ID."""
+    points = list(
+        ServicePoint.objects.filter(branch_id__in=staff_branch_ids(request.user)).select_related(
+            "branch"
+        )
+    )
+    form = OpenInPersonForm(request.POST or None, service_points=points)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = account_open_in_person(
+                acting_user=request.user,
+                service_point=form.cleaned_data["service_point"],
+                identity=form.identity(),
+                email=form.cleaned_data["email"],
+                base_url=request.build_absolute_uri("/")[:-1],
+            )
+        except ServiceError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Account %(number)s is open; the person has been e-mailed a link.")
+                % {"number": account.account_number},
+            )
+            return redirect("desk_account", pk=account.pk)
+    return render(request, "branches/desk_account_new.html", {"form": form})
+
+
+@role_required(*BRANCH_STAFF)
+def desk_account(request, pk):
+    account = learner_account_for(request.user, pk, write=True)
+    return render(
+        request,
+        "branches/desk_account.html",
+        {
+            "account": account,
+            "verify_form": VerifyForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+_TRANSITIONS = {
+    "freeze": (learner_account_freeze, _("The account has been frozen.")),
+    "unfreeze": (learner_account_unfreeze, _("The account has been unfrozen.")),
+    "close": (learner_account_close, _("The account has been closed.")),
+}
+
+
+@role_required(*BRANCH_STAFF)
+@require_POST
+def desk_account_verify(request, pk):
+    account = learner_account_for(request.user, pk, write=True)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            learner_account_verify(acting_user=request.user, account=account, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, _("The account is verified and active."))
+            return redirect("desk_account", pk=pk)
+    return render(
+        request,
+        "branches/desk_account.html",
+        {"account": account, "verify_form": form, "reason_form": ReasonForm()},
+    )
+
+
+@role_required(*BRANCH_STAFF)
+@require_POST
+def desk_account_status(request, pk, action):
+    if action not in _TRANSITIONS:
+        raise Http404
+    account = learner_account_for(request.user, pk, write=True)
+    service, done = _TRANSITIONS[action]
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            service(acting_user=request.user, account=account, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, str(done))
+            return redirect("desk_account", pk=pk)
+    return render(
+        request,
+        "branches/desk_account.html",
+        {"account": account, "verify_form": VerifyForm(), "reason_form": form, "action": action},
+    )
+
+
+@role_required(*BRANCH_STAFF)
+@require_POST
+@never_cache
+def desk_account_reveal(request, pk):
+    """Show the full ID number once, after an explicit click; the click is audited."""
+    account = learner_account_for(request.user, pk, write=True)
+    full = learner_id_reveal(acting_user=request.user, account=account)
+    return render(
+        request,
+        "branches/desk_account.html",
+        {
+            "account": account,
+            "verify_form": VerifyForm(),
+            "reason_form": ReasonForm(),
+            "full_id_number": full,
+        },
+    )
+
+
+@role_required(*BRANCH_STAFF)
+@never_cache
+def desk_account_id_image(request, pk):
+    """The uploaded ID image, as a download that is never cached or rendered inline."""
+    account = learner_account_for(request.user, pk, write=True)
+    if not account.id_image:
+        raise Http404
+    extension = account.id_image.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        account.id_image.open("rb"),
+        as_attachment=True,
+        filename=f"{account.account_number}-id.{extension}",
+        content_type="application/octet-stream",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
