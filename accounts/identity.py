@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent
+from stdnum.exceptions import InvalidComponent
 from stdnum.exceptions import ValidationError as StdnumError
 
 
@@ -31,6 +31,49 @@ _PERMIT_PATTERNS = {
     IdType.TAIWAN_PERMIT: re.compile(r"\d{8}(\d{2})?"),
     IdType.PASSPORT: re.compile(r"[A-Z0-9]{5,17}"),
 }
+
+
+# The province-level codes of GB/T 2260, and 81/82/83 of the residence permits for Hong Kong,
+# Macao and Taiwan residents, which carry numbers of the same form.
+_PROVINCES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    ]
+)
 
 
 def normalise_id_number(raw: str) -> str:
@@ -53,18 +96,27 @@ def clean_id_number(id_type: str, raw: str) -> tuple[str, date | None]:
                 _("A resident ID number has 18 characters: 17 digits and a digit or X."),
                 code="format",
             )
-        try:
-            ric.validate(number)
-        except InvalidChecksum as exc:
+        # GB 11643: the check digit, then a real birth date and province. python-stdnum's full
+        # validate() also requires the county to have existed in the birth year, which refuses
+        # real numbers: the region is where the card was first issued, not where one was born
+        # (people born in 1990 carry Chongqing's 500xxx codes, created in 1997).
+        if number[-1] != ric.calc_check_digit(number):
             raise ValidationError(
                 _("The check digit does not match: please check the ID number again."),
                 code="checksum",
-            ) from exc
+            )
+        try:
+            ric.get_birth_date(number)
         except (InvalidComponent, StdnumError) as exc:
             raise ValidationError(
                 _("This ID number contains an impossible birth date or region code."),
                 code="component",
             ) from exc
+        if number[:2] not in _PROVINCES:
+            raise ValidationError(
+                _("This ID number contains an impossible birth date or region code."),
+                code="component",
+            )
         birth_date = ric.get_birth_date(number)
         if birth_date > date.today():
             raise ValidationError(_("The birth date in this ID number is in the future."))

@@ -136,7 +136,7 @@ class OpenInPersonForm(IdentityForm):
         super().__init__(*args, **kwargs)
         self.fields["service_point"].queryset = service_points
         if len(service_points) == 1:
-            self.fields["service_point"].initial = service_points[0].pk
+            self.fields["service_point"].initial = service_points.first().pk
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -95,11 +95,9 @@ def desk_accounts(request):
 @require_http_methods(["GET", "POST"])
 def desk_account_new(request):
     """Branch staff open an account in person, after seeing the original ID."""
-    points = list(
-        ServicePoint.objects.filter(branch_id__in=staff_branch_ids(request.user)).select_related(
-            "branch"
-        )
-    )
+    points = ServicePoint.objects.filter(
+        branch_id__in=staff_branch_ids(request.user)
+    ).select_related("branch")
     form = OpenInPersonForm(request.POST or None, service_points=points)
     if request.method == "POST" and form.is_valid():
         try:
