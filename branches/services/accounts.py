@@ -1,10 +1,10 @@
 """Opening learning accounts within the service network: online (pending verification at a
 chosen branch) or at a service point by branch staff (active at once)."""
 
+from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
