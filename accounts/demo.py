@@ -1,6 +1,11 @@
 """Demo institutions and the people who hold centre and administrator roles."""
 
+import base64
+import hashlib
+
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 
 from .models import Institution, InstitutionStaff, Role
@@ -61,8 +66,18 @@ INSTITUTION_ROLES = {
 }
 
 
+LEARNERS = {"learner"}
+
+
+def demo_totp_secret(username: str) -> str:
+    """The fixed TOTP secret of a demo member of staff (base32, printed in the README), so that
+    anyone trying the demo can add it to an authenticator app and sign in as staff."""
+    return base64.b32encode(hashlib.sha1(f"creditbank-demo-{username}".encode()).digest()).decode()
+
+
 def demo_user(username: str, *, first_name: str = "", is_staff: bool = False):
-    """A demo person with a verified e-mail address and the demo password."""
+    """A demo person with a verified e-mail address and the demo password; staff (everyone but
+    the demo learners) also get TOTP with their fixed secret."""
     user, created = get_user_model().objects.get_or_create(
         username=username,
         defaults={"email": f"{username}@demo.creditbank.example", "first_name": first_name},
@@ -72,6 +87,11 @@ def demo_user(username: str, *, first_name: str = "", is_staff: bool = False):
         user.is_staff = is_staff
         user.save(update_fields=["password", "is_staff"])
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if (
+        username not in LEARNERS
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
+        TOTP.activate(user, demo_totp_secret(username))
     return user
 
 

@@ -1,12 +1,12 @@
 """The demo service network: the centre, three branch centres and their service points."""
 
-from accounts.demo import DEMO_PASSWORD, demo_user
+from accounts.demo import DEMO_PASSWORD, demo_totp_secret, demo_user
 from accounts.models import Institution
 
 from .models import BranchCentre, Centre, District, ServicePoint, StaffAssignment
 from .services import districts_load
 
-__all__ = ["DEMO_PASSWORD", "DEMO_PEOPLE", "seed"]
+__all__ = ["DEMO_PASSWORD", "DEMO_PEOPLE", "demo_totp_secret", "seed"]
 
 DEMO_PEOPLE = [
     ("branch manager", "branch_manager"),

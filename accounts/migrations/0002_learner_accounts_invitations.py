@@ -6,9 +6,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_users_roles_institutions'),
+        ("accounts", "0001_users_roles_institutions"),
     ]
 
     operations = [
@@ -17,78 +16,240 @@ class Migration(migrations.Migration):
             "DROP SEQUENCE IF EXISTS accounts_learner_account_number_seq",
         ),
         migrations.AddField(
-            model_name='institution',
-            name='applied_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='applied by'),
+            model_name="institution",
+            name="applied_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="applied by",
+            ),
         ),
         migrations.AddField(
-            model_name='institution',
-            name='contact_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail'),
+            model_name="institution",
+            name="contact_email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail"),
         ),
         migrations.AddField(
-            model_name='institution',
-            name='decided_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='decided at'),
+            model_name="institution",
+            name="decided_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
         ),
         migrations.AddField(
-            model_name='institution',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by'),
+            model_name="institution",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="decided by",
+            ),
         ),
         migrations.AddField(
-            model_name='institution',
-            name='status_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='reason'),
+            model_name="institution",
+            name="status_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="reason"),
         ),
         migrations.CreateModel(
-            name='InstitutionInvitation',
+            name="InstitutionInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('role', models.CharField(choices=[('admin', 'Institution administrator'), ('clerk', 'Clerk'), ('reviewer', 'Reviewer')], max_length=16, verbose_name='role')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='invited at')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='accounts.institution', verbose_name='institution')),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Institution administrator"),
+                            ("clerk", "Clerk"),
+                            ("reviewer", "Reviewer"),
+                        ],
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="invited at")),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accepted at"),
+                ),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="accounts.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff invitation (人员邀请)',
-                'verbose_name_plural': 'staff invitations',
-                'ordering': ['-created_at'],
+                "verbose_name": "staff invitation (人员邀请)",
+                "verbose_name_plural": "staff invitations",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='LearnerAccount',
+            name="LearnerAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_number', models.CharField(max_length=16, unique=True, verbose_name='account number')),
-                ('real_name', models.CharField(max_length=50, verbose_name='real name')),
-                ('id_type', models.CharField(choices=[('resident_id', 'Mainland resident ID card'), ('hk_macao_permit', "Hong Kong / Macao residents' permit"), ('taiwan_permit', "Taiwan residents' permit"), ('passport', 'Passport')], max_length=20, verbose_name='ID type')),
-                ('id_number_encrypted', models.TextField(editable=False)),
-                ('id_number_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('id_number_masked', models.CharField(max_length=24, verbose_name='ID number')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='date of birth')),
-                ('mobile', models.CharField(max_length=11, verbose_name='mobile number')),
-                ('education', models.CharField(choices=[('primary', 'Primary school or below'), ('junior_secondary', 'Junior secondary school'), ('senior_secondary', 'Senior secondary school'), ('secondary_vocational', 'Secondary vocational school'), ('junior_college', 'Junior college (associate degree)'), ('bachelor', "Bachelor's degree"), ('master', "Master's degree"), ('doctorate', 'Doctorate')], max_length=24, verbose_name='highest education')),
-                ('work_unit', models.CharField(blank=True, max_length=100, verbose_name='work unit')),
-                ('status', models.CharField(choices=[('pending_verification', 'Pending verification'), ('active', 'Active'), ('frozen', 'Frozen'), ('closed', 'Closed')], default='pending_verification', max_length=24, verbose_name='status')),
-                ('status_reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='status changed at')),
-                ('channel', models.CharField(choices=[('online', 'Opened online'), ('in_person', 'Opened at a service point')], max_length=16, verbose_name='opened')),
-                ('id_image', models.FileField(blank=True, max_length=200, upload_to='id-images/%Y/%m/', verbose_name='ID image')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='opened at')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='learner_account', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "account_number",
+                    models.CharField(max_length=16, unique=True, verbose_name="account number"),
+                ),
+                ("real_name", models.CharField(max_length=50, verbose_name="real name")),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[
+                            ("resident_id", "Mainland resident ID card"),
+                            ("hk_macao_permit", "Hong Kong / Macao residents' permit"),
+                            ("taiwan_permit", "Taiwan residents' permit"),
+                            ("passport", "Passport"),
+                        ],
+                        max_length=20,
+                        verbose_name="ID type",
+                    ),
+                ),
+                ("id_number_encrypted", models.TextField(editable=False)),
+                ("id_number_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("id_number_masked", models.CharField(max_length=24, verbose_name="ID number")),
+                (
+                    "birth_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of birth"),
+                ),
+                ("mobile", models.CharField(max_length=11, verbose_name="mobile number")),
+                (
+                    "education",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary school or below"),
+                            ("junior_secondary", "Junior secondary school"),
+                            ("senior_secondary", "Senior secondary school"),
+                            ("secondary_vocational", "Secondary vocational school"),
+                            ("junior_college", "Junior college (associate degree)"),
+                            ("bachelor", "Bachelor's degree"),
+                            ("master", "Master's degree"),
+                            ("doctorate", "Doctorate"),
+                        ],
+                        max_length=24,
+                        verbose_name="highest education",
+                    ),
+                ),
+                (
+                    "work_unit",
+                    models.CharField(blank=True, max_length=100, verbose_name="work unit"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_verification", "Pending verification"),
+                            ("active", "Active"),
+                            ("frozen", "Frozen"),
+                            ("closed", "Closed"),
+                        ],
+                        default="pending_verification",
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason"),
+                ),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status changed at"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("online", "Opened online"),
+                            ("in_person", "Opened at a service point"),
+                        ],
+                        max_length=16,
+                        verbose_name="opened",
+                    ),
+                ),
+                (
+                    "id_image",
+                    models.FileField(
+                        blank=True,
+                        max_length=200,
+                        upload_to="id-images/%Y/%m/",
+                        verbose_name="ID image",
+                    ),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="verified at"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="opened at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="learner_account",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="verified by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'learning account (个人学习账户)',
-                'verbose_name_plural': 'learning accounts',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('mobile__regex', '^1[3-9][0-9]{9}$')), name='learner_mobile_format')],
+                "verbose_name": "learning account (个人学习账户)",
+                "verbose_name_plural": "learning accounts",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("mobile__regex", "^1[3-9][0-9]{9}$")),
+                        name="learner_mobile_format",
+                    )
+                ],
             },
         ),
     ]

@@ -6,63 +6,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_learner_accounts_invitations'),
-        ('branches', '0001_service_network'),
+        ("accounts", "0002_learner_accounts_invitations"),
+        ("branches", "0001_service_network"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountHome',
+            name="AccountHome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='home', to='accounts.learneraccount', verbose_name='learning account')),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='branches.branchcentre', verbose_name='branch centre')),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opened by')),
-                ('service_point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='branches.servicepoint', verbose_name='service point')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "account",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="home",
+                        to="accounts.learneraccount",
+                        verbose_name="learning account",
+                    ),
+                ),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="branches.branchcentre",
+                        verbose_name="branch centre",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="opened by",
+                    ),
+                ),
+                (
+                    "service_point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="branches.servicepoint",
+                        verbose_name="service point",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account home (账户归属)',
-                'verbose_name_plural': 'account homes',
+                "verbose_name": "account home (账户归属)",
+                "verbose_name_plural": "account homes",
             },
         ),
         migrations.CreateModel(
-            name='AllianceMembership',
+            name="AllianceMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_on', models.DateField(verbose_name='joined on')),
-                ('pilot_batch', models.CharField(blank=True, max_length=60, verbose_name='pilot batch')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('ended', 'Ended')], default='active', max_length=16, verbose_name='status')),
-                ('status_reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='branches.branchcentre', verbose_name='branch centre')),
-                ('institution', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='membership', to='accounts.institution', verbose_name='institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_on", models.DateField(verbose_name="joined on")),
+                (
+                    "pilot_batch",
+                    models.CharField(blank=True, max_length=60, verbose_name="pilot batch"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("ended", "Ended"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason"),
+                ),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="branches.branchcentre",
+                        verbose_name="branch centre",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="membership",
+                        to="accounts.institution",
+                        verbose_name="institution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alliance membership (联盟成员)',
-                'verbose_name_plural': 'alliance memberships',
-                'ordering': ['-joined_on'],
+                "verbose_name": "alliance membership (联盟成员)",
+                "verbose_name_plural": "alliance memberships",
+                "ordering": ["-joined_on"],
             },
         ),
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('notice', 'Announcement'), ('policy', 'Policy document')], default='notice', max_length=16, verbose_name='kind')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('body', models.TextField(max_length=20000, verbose_name='text')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('unpublished', 'Unpublished')], default='draft', max_length=16, verbose_name='status')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("notice", "Announcement"), ("policy", "Policy document")],
+                        default="notice",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("body", models.TextField(max_length=20000, verbose_name="text")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("unpublished", "Unpublished"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published at"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement (信息公告)',
-                'verbose_name_plural': 'announcements',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', '-published_at'], name='announcement_pub_idx')],
+                "verbose_name": "announcement (信息公告)",
+                "verbose_name_plural": "announcements",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["status", "-published_at"], name="announcement_pub_idx")
+                ],
             },
         ),
     ]

@@ -1,5 +1,10 @@
+import time
+from pathlib import Path
+
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import Institution
 from accounts.roles import roles_of
@@ -46,7 +51,7 @@ def test_seed_demo_covers_every_role_and_is_idempotent(django_user_model, capsys
     assert District.objects.filter(city="chongqing").count() == 38
     assert verify_chain().intact
     out = capsys.readouterr().out
-    assert "role | username | password" in out
+    assert "role | username | password | totp" in out
 
 
 def test_the_three_administrator_powers_are_three_people(django_user_model):
@@ -57,3 +62,27 @@ def test_the_three_administrator_powers_are_three_people(django_user_model):
         for u in ("sysadmin", "secadmin", "auditadmin")
     ]
     assert all(len(h) == 1 for h in holders)
+
+
+def _readme_rows():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| role | username | password | totp |")[1].split("\n\n")[0]
+    for line in table.strip().splitlines()[1:]:
+        role, username, password, totp = (cell.strip() for cell in line.strip("|").split("|"))
+        yield role, username, password, totp
+
+
+def test_the_readme_demo_table_signs_in_every_role(client):
+    """Anyone trying the demo can sign in as each role from the README, staff with TOTP."""
+    call_command("seed_demo")
+    rows = list(_readme_rows())
+    assert {username for _r, username, _p, _t in rows} == set(DEMO_USERNAMES.values())
+    for _role, username, password, totp in rows:
+        client.logout()
+        response = client.post(reverse("account_login"), {"login": username, "password": password})
+        if totp != "—":
+            assert response.url == reverse("mfa_authenticate"), username
+            code = format_hotp_value(hotp_value(totp, int(time.time()) // 30))
+            response = client.post(reverse("mfa_authenticate"), {"code": code})
+        assert response.status_code == 302, username
+        assert client.get(reverse("desk")).status_code == 200, username

@@ -30,8 +30,10 @@ class Command(BaseCommand):
                 for module in demo_modules():
                     module.seed(self.stdout)
             self.stdout.write(self.style.SUCCESS("Demo data is in place."))
-        self.stdout.write("role | username | password")
+        self.stdout.write("role | username | password | totp")
         for module in demo_modules():
             password = getattr(module, "DEMO_PASSWORD", "")
+            totp = getattr(module, "demo_totp_secret", None)
             for role, username in getattr(module, "DEMO_PEOPLE", []):
-                self.stdout.write(f"{role} | {username} | {password}")
+                secret = totp(username) if totp and username != "learner" else "—"
+                self.stdout.write(f"{role} | {username} | {password} | {secret}")
