@@ -116,7 +116,7 @@ def seed(out) -> None:
     for username, role in CENTRE_ROLES.items():
         user = demo_user(username, is_staff=username == "sysadmin")
         if not user.role_grants.filter(role=role).exists():
-            role_grant(acting_user=sysadmin, user=user, role=role)
+            role_grant(acting_user=None, user=user, role=role)  # set-up, not a person
     if not sysadmin.is_superuser:
         sysadmin.is_superuser = True
         sysadmin.save(update_fields=["is_superuser"])

@@ -21,6 +21,7 @@ SIGNED_IN_ITEMS = [
     NavItem("my_account", _("My learning account"), frozenset({"learner"})),
     NavItem("desk_accounts", _("Learning accounts"), frozenset({"branch_staff", "branch_manager"})),
     NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
+    NavItem("role_grants", _("Roles and powers"), frozenset({"security_admin"})),
     NavItem("admin:index", _("System administration"), frozenset({"system_admin"})),
     NavItem("account_email", _("Account settings")),
 ]

@@ -23,6 +23,8 @@ def role_grant(*, acting_user, user: User, role: str) -> RoleGrant:
     """
     if role not in Role.values:
         raise ServiceError(_("Unknown role."), field="role")
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise ServiceError(_("Nobody can give roles to themselves."), field="username", code="self")
     User.objects.select_for_update().filter(pk=user.pk).first()  # serialise grants per person
     held = set(user.role_grants.values_list("role", flat=True))
     if role in held:
@@ -51,6 +53,8 @@ def role_grant(*, acting_user, user: User, role: str) -> RoleGrant:
 @transaction.atomic
 def role_revoke(*, acting_user, user: User, role: str) -> None:
     """Take a centre role or administrator power away from ``user``."""
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise ServiceError(_("Nobody can take away their own roles."), code="self")
     deleted, _rows = RoleGrant.objects.filter(user=user, role=role).delete()
     if not deleted:
         raise ServiceError(_("This person does not hold that role."), field="role")
