@@ -125,6 +125,7 @@ class OpenOnlineForm(IdentityForm):
 class OpenInPersonForm(IdentityForm):
     email = forms.EmailField(
         label=_("E-mail address"),
+        max_length=254,
         help_text=_("The person receives a link here to choose a password."),
     )
     service_point = forms.ModelChoiceField(label=_("Service point"), queryset=None)

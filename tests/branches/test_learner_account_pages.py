@@ -245,3 +245,55 @@ def test_the_mobile_number_changes_only_with_the_password(client, my_branch):
     account.refresh_from_db()
     assert account.mobile == "13700001111"
     assert AuditEvent.objects.filter(action="learner_account.mobile_change").exists()
+
+
+BAD_INPUT = [
+    ("id_number", "500103199003070211"),
+    ("id_number", "   "),
+    ("id_number", "<script>alert(1)</script>"),
+    ("real_name", "   "),
+    ("real_name", "<script>alert(1)</script>"),
+    ("real_name", "张" * 51),
+    ("mobile", ""),
+    ("email", "not-an-address"),
+    ("email", "a" * 250 + "@example.com"),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_INPUT)
+def test_the_in_person_form_refuses_bad_input_beside_the_field(
+    client, people, my_branch, field, value
+):
+    point = ServicePointFactory(branch=my_branch)
+    client.force_login(people["branch_staff"])
+    data = {
+        **online_data(my_branch, id_number=resident_id(27)),
+        "email": "ok@example.com",
+        "service_point": point.pk,
+        "seen_id": "on",
+        field: value,
+    }
+    events = AuditEvent.objects.count()
+    response = client.post(reverse("desk_account_new"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not LearnerAccount.objects.exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_the_in_person_form_refuses_a_duplicate_identity(client, people, my_branch):
+    number = resident_id(28)
+    open_account(branch=my_branch, id_number=number)
+    point = ServicePointFactory(branch=my_branch)
+    client.force_login(people["branch_staff"])
+    data = {
+        **online_data(my_branch, id_number=number),
+        "email": "dup@example.com",
+        "service_point": point.pk,
+        "seen_id": "on",
+    }
+    response = client.post(reverse("desk_account_new"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["id_number"]
+    assert LearnerAccount.objects.count() == 1
+    assert not UserFactory._meta.model.objects.filter(email="dup@example.com").exists()
