@@ -1,6 +1,7 @@
 """What a signed-in person is: the set of role names the navigation and access helpers use.
 
-Role names: ``learner`` (everyone signed in who holds no staff role), the centre roles of
+Role names: ``learner`` (everyone signed in who holds no staff role, and staff who hold a
+learning account), the centre roles of
 ``accounts.Role``, ``institution_admin|clerk|reviewer`` and ``branch_manager|branch_staff``.
 Branch roles live in the ``branches`` app; this module asks for them through the
 ``BRANCH_ROLE_PROVIDER`` hook rather than importing a higher app.
@@ -27,10 +28,17 @@ def roles_of(user) -> frozenset[str]:
         names |= provider(user)
     if user.is_superuser:
         names.add("system_admin")
-    if not names:
+    # Everyone who is not staff may open a learning account; staff who hold one are learners too.
+    if not names or user_has_learning_account(user):
         names.add(LEARNER)
     user._cb_roles = frozenset(names)
     return user._cb_roles
+
+
+def user_has_learning_account(user) -> bool:
+    from .models import LearnerAccount
+
+    return LearnerAccount.objects.filter(user=user).exists()
 
 
 def is_staff_member(user) -> bool:
