@@ -4,7 +4,11 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
+from .models import Institution, InstitutionInvitation, InstitutionStaff
 from .roles import has_role
 
 
@@ -22,3 +26,69 @@ def role_required(*roles: str):
         return wrapper
 
     return decorator
+
+
+def institutions_for(user):
+    """The institutions ``user`` works for or applied for (their "my institutions" list)."""
+    if not user.is_authenticated:
+        return Institution.objects.none()
+    return Institution.objects.filter(Q(staff__user=user) | Q(applied_by=user)).distinct()
+
+
+def institution_for(user, pk, *, write: bool = False) -> Institution:
+    """An institution for someone who may know of it.
+
+    Its staff and the person who applied for it read it; its administrators also write (invite
+    and remove staff); centre administrators read it (their decisions go through views guarded
+    by the ``centre_admin`` role). A reader asking with ``write=True`` gets 403; anyone else gets
+    404, the same answer as for an institution that does not exist.
+    """
+    institution = get_object_or_404(
+        Institution.objects.select_related("applied_by", "decided_by"), pk=pk
+    )
+    roles = set()
+    if user.is_authenticated:
+        roles = set(
+            InstitutionStaff.objects.filter(institution=institution, user=user).values_list(
+                "role", flat=True
+            )
+        )
+    if InstitutionStaff.Role.ADMIN in roles:
+        return institution
+    if roles or institution.applied_by_id == user.pk or has_role(user, "centre_admin"):
+        if write:
+            raise PermissionDenied
+        return institution
+    raise Http404
+
+
+def institution_staff_for(user, pk, staff_pk) -> InstitutionStaff:
+    """One staff role of an institution, for that institution's administrators (else 403/404)."""
+    institution = institution_for(user, pk, write=True)
+    return get_object_or_404(
+        InstitutionStaff.objects.select_related("user", "institution"),
+        institution=institution,
+        pk=staff_pk,
+    )
+
+
+def institution_invitation_for(user, pk, invitation_pk) -> InstitutionInvitation:
+    """A pending invitation of an institution, for that institution's administrators."""
+    institution = institution_for(user, pk, write=True)
+    return get_object_or_404(
+        InstitutionInvitation.objects.select_related("institution"),
+        institution=institution,
+        pk=invitation_pk,
+        accepted_at__isnull=True,
+    )
+
+
+def institution_invitation_by_token(token: str) -> InstitutionInvitation:
+    """The invitation a link carries: whoever holds the link may see it (404 for an unknown or
+    withdrawn one). Whether they may accept it is the service's decision."""
+    from .services.institutions import invitation_token_hash
+
+    return get_object_or_404(
+        InstitutionInvitation.objects.select_related("institution", "invited_by"),
+        token_hash=invitation_token_hash(token),
+    )

@@ -72,7 +72,9 @@ LEARNERS = {"learner"}
 def demo_totp_secret(username: str) -> str:
     """The fixed TOTP secret of a demo member of staff (base32, printed in the README), so that
     anyone trying the demo can add it to an authenticator app and sign in as staff."""
-    return base64.b32encode(hashlib.sha1(f"creditbank-demo-{username}".encode()).digest()).decode()
+    return base64.b32encode(
+        hashlib.sha1(f"creditbank-demo-{username}".encode(), usedforsecurity=False).digest()
+    ).decode()
 
 
 def demo_user(username: str, *, first_name: str = "", is_staff: bool = False):

@@ -22,6 +22,12 @@ SIGNED_IN_ITEMS = [
     NavItem("desk_accounts", _("Learning accounts"), frozenset({"branch_staff", "branch_manager"})),
     NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
     NavItem("role_grants", _("Roles and powers"), frozenset({"security_admin"})),
+    NavItem("institution_list", _("Institution applications"), frozenset({"centre_admin"})),
+    NavItem(
+        "institution_mine",
+        _("My institutions"),
+        frozenset({"learner", "institution_admin", "institution_clerk", "institution_reviewer"}),
+    ),
     NavItem("admin:index", _("System administration"), frozenset({"system_admin"})),
     NavItem("account_email", _("Account settings")),
 ]

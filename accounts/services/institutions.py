@@ -1,4 +1,4 @@
-"""Institution accounts (机构账户): applications, the centre's decisions, and the institution's staff.
+"""Institution accounts (机构账户): applications, the centre's decisions, the institution's staff.
 
 The institution state machine is written once, in ``TRANSITIONS``: a centre administrator
 approves or rejects an application, and may later suspend and reinstate an approved institution.
@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -36,6 +37,7 @@ TRANSITIONS: dict[str, tuple[str, str]] = {
 # Decisions that take something away from the institution must say why.
 REASON_REQUIRED = frozenset({"reject", "suspend"})
 
+REASON_MAX_LENGTH = Institution._meta.get_field("status_reason").max_length
 INVITATION_VALID_FOR = timedelta(days=14)
 
 
@@ -137,6 +139,12 @@ def institution_decide(
             _("Please give the reason; the institution will see it."),
             field="reason",
             code="reason_required",
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ServiceError(
+            _("At most %(max)d characters, please.") % {"max": REASON_MAX_LENGTH},
+            field="reason",
+            code="max_length",
         )
     locked = Institution.objects.select_for_update().get(pk=institution.pk)
     if (
@@ -269,7 +277,9 @@ def institution_invite(
     )
     link = base_url.rstrip("/") + reverse("institution_invitation", args=[token])
     # Rendered now, in the inviter's language, and sent only if the invitation is committed.
-    subject = _("Invitation to join %(institution)s") % {"institution": locked.name}
+    subject = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "") + _(
+        "Invitation to join %(institution)s"
+    ) % {"institution": locked.name}
     body = render_to_string(
         "accounts/institution_invitation_email.txt",
         {
@@ -309,25 +319,13 @@ def institution_invitation_cancel(*, acting_user, invitation: InstitutionInvitat
     )
 
 
-@transaction.atomic
-def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaff:
-    """The invitee, signed in, accepts: they get the invited role at the institution.
+def invitation_check(*, invitation: InstitutionInvitation, user) -> None:
+    """Raise the ``ServiceError`` that refuses ``user`` accepting ``invitation``, if any.
 
-    The invitation works once, within ``INVITATION_VALID_FOR``, while the institution is
+    An invitation works once, within ``INVITATION_VALID_FOR``, while the institution is
     approved, and only for a person who holds the invited address as a *verified* e-mail address.
+    The accept service relies on it; the invitation page uses it to say so before anyone clicks.
     """
-    if not getattr(acting_user, "is_authenticated", False):
-        raise ServiceError(_("Please sign in to accept the invitation."), code="not_signed_in")
-    invitation = (
-        InstitutionInvitation.objects.select_for_update()
-        .select_related("institution")
-        .filter(token_hash=invitation_token_hash(token))
-        .first()
-    )
-    if invitation is None:
-        raise ServiceError(
-            _("This invitation link is not valid. It may have been withdrawn."), "invalid_token"
-        )
     if invitation.accepted_at is not None:
         raise ServiceError(_("This invitation has already been used."), code="used")
     if timezone.now() - invitation.created_at > INVITATION_VALID_FOR:
@@ -336,7 +334,7 @@ def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaf
             code="expired",
         )
     if not EmailAddress.objects.filter(
-        user=acting_user, email__iexact=invitation.email, verified=True
+        user_id=user.pk, email__iexact=invitation.email, verified=True
     ).exists():
         raise ServiceError(
             _(
@@ -351,6 +349,27 @@ def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaf
             _("The institution is not approved at present, so it cannot take on staff."),
             code="institution_not_approved",
         )
+
+
+@transaction.atomic
+def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaff:
+    """The invitee, signed in, accepts the invitation that ``token`` names: they get the
+    invited role at the institution and the invitation is used up (see ``invitation_check``).
+    """
+    if not getattr(acting_user, "is_authenticated", False):
+        raise ServiceError(_("Please sign in to accept the invitation."), code="not_signed_in")
+    invitation = (
+        InstitutionInvitation.objects.select_for_update(of=("self",))
+        .select_related("institution")
+        .filter(token_hash=invitation_token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise ServiceError(
+            _("This invitation link is not valid. It may have been withdrawn."),
+            code="invalid_token",
+        )
+    invitation_check(invitation=invitation, user=acting_user)
     staff, _created = InstitutionStaff.objects.get_or_create(
         institution=invitation.institution, user=acting_user, role=invitation.role
     )

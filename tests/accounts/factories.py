@@ -1,6 +1,7 @@
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from stdnum.cn import uscc
 
 from accounts.models import Institution, InstitutionStaff, RoleGrant
 
@@ -27,12 +28,17 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+def valid_credit_code(first17: str) -> str:
+    """A unified social credit code: ``first17`` and its GB 32100 check character."""
+    return first17 + uscc.calc_check_digit(first17)
+
+
 class InstitutionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Institution
 
     name = factory.Sequence(lambda n: f"测试学院{n}")
-    credit_code = factory.Sequence(lambda n: f"1250000045{n:07d}X"[:18])
+    credit_code = factory.Sequence(lambda n: valid_credit_code(f"1250000045{n:07d}"))
     kind = Institution.Kind.UNIVERSITY
     status = Institution.Status.APPROVED
 
