@@ -24,6 +24,12 @@ SIGNED_IN_ITEMS = [
     NavItem("role_grants", _("Roles and powers"), frozenset({"security_admin"})),
     NavItem("institution_list", _("Institution applications"), frozenset({"centre_admin"})),
     NavItem(
+        "network_index",
+        _("Service network"),
+        frozenset({"centre_admin", "branch_manager", "branch_staff"}),
+    ),
+    NavItem("announcement_manage", _("Manage announcements"), frozenset({"centre_admin"})),
+    NavItem(
         "institution_mine",
         _("My institutions"),
         frozenset({"learner", "institution_admin", "institution_clerk", "institution_reviewer"}),
@@ -35,6 +41,8 @@ SIGNED_IN_ITEMS = [
 PUBLIC_ITEMS = [
     NavItem("home", _("Home")),
     NavItem("service_points", _("Service points")),
+    NavItem("announcement_list", _("Announcements")),
+    NavItem("membership_directory", _("Member directory")),
 ]
 
 

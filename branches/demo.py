@@ -3,6 +3,7 @@
 from accounts.demo import DEMO_PASSWORD, demo_totp_secret, demo_user
 from accounts.models import Institution
 
+from . import demo_alliance
 from .models import BranchCentre, Centre, District, ServicePoint, StaffAssignment
 from .services import districts_load
 
@@ -80,3 +81,4 @@ def seed(out) -> None:
             defaults={"service_point": point if role == "staff" else None},
         )
     out.write(f"branches: {len(branches)} branch centres, {len(SERVICE_POINTS)} service points")
+    demo_alliance.seed(out)

@@ -1,19 +1,61 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The network's pages, one module per subject; the URLconf imports them from here."""
 
-from ..forms import ServicePointSearchForm
-from ..models import ServicePoint
+from .announcements import (
+    announcement_create,
+    announcement_detail,
+    announcement_edit,
+    announcement_list,
+    announcement_manage,
+    announcement_publish,
+    announcement_unpublish,
+)
+from .memberships import (
+    membership_create,
+    membership_detail,
+    membership_directory,
+    membership_edit,
+    membership_list,
+    membership_transition,
+)
+from .network import (
+    network_branch_create,
+    network_branch_detail,
+    network_branch_edit,
+    network_branch_list,
+    network_index,
+    network_service_point_create,
+    network_service_point_edit,
+    network_service_point_list,
+    network_staff_create,
+    network_staff_list,
+    network_staff_remove,
+    service_points,
+)
 
-
-@require_GET
-def service_points(request):
-    """The public service-point finder: filter by district, search by name or address."""
-    form = ServicePointSearchForm(request.GET or None)
-    points = ServicePoint.objects.filter(is_open=True).select_related(
-        "district", "branch", "host_institution"
-    )
-    if form.is_valid():
-        points = form.filter(points)
-    page = Paginator(points, 20).get_page(request.GET.get("page"))
-    return render(request, "branches/service_points.html", {"form": form, "page": page})
+__all__ = [
+    "announcement_create",
+    "announcement_detail",
+    "announcement_edit",
+    "announcement_list",
+    "announcement_manage",
+    "announcement_publish",
+    "announcement_unpublish",
+    "membership_create",
+    "membership_detail",
+    "membership_directory",
+    "membership_edit",
+    "membership_list",
+    "membership_transition",
+    "network_branch_create",
+    "network_branch_detail",
+    "network_branch_edit",
+    "network_branch_list",
+    "network_index",
+    "network_service_point_create",
+    "network_service_point_edit",
+    "network_service_point_list",
+    "network_staff_create",
+    "network_staff_list",
+    "network_staff_remove",
+    "service_points",
+]

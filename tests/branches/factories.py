@@ -1,7 +1,18 @@
-import factory
+import datetime
 
-from branches.models import BranchCentre, Centre, District, ServicePoint, StaffAssignment
-from tests.accounts.factories import UserFactory
+import factory
+from django.utils import timezone
+
+from branches.models import (
+    AllianceMembership,
+    Announcement,
+    BranchCentre,
+    Centre,
+    District,
+    ServicePoint,
+    StaffAssignment,
+)
+from tests.accounts.factories import InstitutionFactory, UserFactory
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -50,3 +61,37 @@ class StaffAssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     branch = factory.SubFactory(BranchCentreFactory)
     role = StaffAssignment.Role.STAFF
+
+
+class OtherDistrictFactory(DistrictFactory):
+    code = "500106"
+    name_zh = "沙坪坝区"
+    name_en = "Shapingba District"
+
+
+class AllianceMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AllianceMembership
+
+    institution = factory.SubFactory(InstitutionFactory)
+    branch = factory.SubFactory(BranchCentreFactory)
+    joined_on = datetime.date(2019, 3, 1)
+    pilot_batch = "第一批试点单位"
+    status = AllianceMembership.Status.ACTIVE
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    kind = Announcement.Kind.NOTICE
+    title = factory.Sequence(lambda n: f"测试公告{n}")
+    body = "第一段。\n\n第二段。"
+    status = Announcement.Status.DRAFT
+    created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        published = factory.Trait(
+            status=Announcement.Status.PUBLISHED,
+            published_at=factory.LazyFunction(timezone.now),
+        )

@@ -1,0 +1,99 @@
+"""Form fields that normalise what people type into the network's forms.
+
+Names, addresses and titles are shown on public pages, so one-line fields collapse whitespace
+(including the ideographic space U+3000) and refuse ``<`` and ``>``: there is no legitimate use
+for them there, and refusing them says plainly that markup is not taken. Characters outside the
+BMP (𠮷) and the middle dot of transliterated names (买买提·艾力) pass unchanged.
+"""
+
+import re
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ANGLE_BRACKETS = re.compile(r"[<>＜＞]")
+
+
+def collapse_whitespace(value: str) -> str:
+    return " ".join(value.split())
+
+
+class OneLineTextField(forms.CharField):
+    """A single line of plain text: trimmed, inner whitespace collapsed, no ``<`` or ``>``."""
+
+    default_error_messages = {
+        "markup": _("Please do not use the characters < or >."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return collapse_whitespace(value) if value else value
+
+    def validate(self, value):
+        super().validate(value)
+        if value and ANGLE_BRACKETS.search(value):
+            raise ValidationError(self.error_messages["markup"], code="markup")
+
+
+class PlainTextField(forms.CharField):
+    """Several paragraphs of plain text. Line endings become ``\\n``, trailing spaces go, runs of
+    blank lines shrink to one. Shown escaped (``linebreaks``), so ``<`` and ``>`` are allowed."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        lines = [
+            line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        ]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+class PhoneField(forms.CharField):
+    """A telephone number: full-width digits made ASCII, e.g. ``023-63000001`` or
+    ``13800138000``; digits, spaces, hyphens, brackets and a leading plus only."""
+
+    default_error_messages = {
+        "phone": _("Enter a phone number such as 023-63000001 or 13800138000."),
+    }
+    pattern = re.compile(r"^\+?[0-9][0-9 ()\-]{4,19}$")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        value = unicodedata.normalize("NFKC", value).replace("—", "-").replace("－", "-")
+        return collapse_whitespace(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.pattern.match(value):
+            raise ValidationError(self.error_messages["phone"], code="phone")
+
+
+class SearchField(forms.CharField):
+    """A search box: trimmed and collapsed; anything may be searched for (queries are bound
+    parameters and results are escaped), so nothing is refused."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 60)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"type": "search", "enterkeyhint": "search"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return collapse_whitespace(value) if value else value

@@ -1,0 +1,51 @@
+"""Reads about the service network that other apps and the public pages share.
+
+Higher apps (achievements, conversion, quality) ask these rather than filtering the network's
+tables themselves: e.g. conversion asks ``is_alliance_member`` before an institution may sign a
+conversion rule.
+"""
+
+from accounts.models import Institution
+
+from .models import AllianceMembership, Announcement, ServicePoint
+
+
+def is_alliance_member(institution: Institution | None) -> bool:
+    """True if ``institution`` holds an active alliance membership and is itself approved.
+
+    A suspended institution (accounts) or a suspended or ended membership (branches) does not
+    count, whichever happened first.
+    """
+    if institution is None or institution.pk is None:
+        return False
+    return AllianceMembership.objects.filter(
+        institution_id=institution.pk,
+        status=AllianceMembership.Status.ACTIVE,
+        institution__status=Institution.Status.APPROVED,
+    ).exists()
+
+
+def public_members():
+    """The member directory: active memberships of approved institutions, grouped by branch."""
+    return (
+        AllianceMembership.objects.filter(
+            status=AllianceMembership.Status.ACTIVE,
+            institution__status=Institution.Status.APPROVED,
+        )
+        .select_related("institution", "branch__district")
+        .order_by("branch__district_id", "branch__name", "institution__name", "pk")
+    )
+
+
+def open_service_points():
+    """The public finder: open service points with what a card shows."""
+    return (
+        ServicePoint.objects.filter(is_open=True)
+        .select_related("district", "branch", "host_institution")
+        .order_by("district_id", "name", "pk")
+    )
+
+
+def published_announcements():
+    """What the public reads, newest first."""
+    return Announcement.objects.published()
