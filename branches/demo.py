@@ -1,11 +1,15 @@
 """The demo service network: the centre, three branch centres and their service points."""
 
+from datetime import date
+
 from accounts.demo import DEMO_PASSWORD, demo_totp_secret, demo_user
-from accounts.models import Institution
+from accounts.models import Institution, LearnerAccount
+from accounts.services import Identity, learner_account_verify
 
 from . import demo_alliance
 from .models import BranchCentre, Centre, District, ServicePoint, StaffAssignment
 from .services import districts_load
+from .services.accounts import account_open_online
 
 __all__ = ["DEMO_PASSWORD", "DEMO_PEOPLE", "demo_totp_secret", "seed"]
 
@@ -82,3 +86,24 @@ def seed(out) -> None:
         )
     out.write(f"branches: {len(branches)} branch centres, {len(SERVICE_POINTS)} service points")
     demo_alliance.seed(out)
+    _seed_learner_account(first)
+
+
+def _seed_learner_account(branch: BranchCentre) -> None:
+    """The demo learner's account: opened online at ``branch`` and verified by its staff."""
+    learner = demo_user("learner", first_name="张三")
+    if LearnerAccount.objects.filter(user=learner).exists():
+        return
+    identity = Identity(
+        real_name="张三",
+        id_type="resident_id",
+        id_number="500103199003071239",  # a made-up number with a valid check digit
+        birth_date=date(1990, 3, 7),
+        mobile="13800138000",
+        education=LearnerAccount.Education.JUNIOR_COLLEGE,
+        work_unit="重庆市渝中区某科技有限公司",
+    )
+    account = account_open_online(acting_user=learner, branch=branch, identity=identity)
+    learner_account_verify(
+        acting_user=demo_user("branch_staff"), account=account, method="in_person"
+    )

@@ -54,6 +54,14 @@ SAMPLES = {
     "institution_invitation_cancel": {"pk": "1", "invitation_pk": "1"},
     "institution_staff_remove": {"pk": "1", "staff_pk": "1"},
     "institution_invitation": {"token": "not-a-real-token"},
+    "desk_account": {"pk": "1"},
+    "desk_account_verify": {"pk": "1"},
+    "desk_account_reveal": {"pk": "1"},
+    "desk_account_id_image": {"pk": "1"},
+    "desk_account_freeze": {"pk": "1"},
+    "desk_account_unfreeze": {"pk": "1"},
+    "desk_account_close": {"pk": "1"},
+    "role_grant_revoke": {"pk": "1"},
 }
 
 

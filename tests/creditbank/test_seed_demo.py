@@ -49,6 +49,8 @@ def test_seed_demo_covers_every_role_and_is_idempotent(django_user_model, capsys
         assert user.check_password("CreditBank-2026")
         assert user.emailaddress_set.filter(verified=True, primary=True).exists()
     assert District.objects.filter(city="chongqing").count() == 38
+    account = django_user_model.objects.get(username="learner").learner_account
+    assert account.status == "active" and account.home.branch.name == "渝中区分中心"
     assert verify_chain().intact
     out = capsys.readouterr().out
     assert "role | username | password | totp" in out
