@@ -6,6 +6,8 @@ from django.utils.cache import patch_vary_headers
 
 from .audit import audit_record, request_origin
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def client_ip(request) -> str | None:
     """The client's address; behind ``CREDITBANK_PROXY_COUNT`` trusted proxies, from
@@ -58,14 +60,16 @@ class LanguageMiddleware:
 
 
 class RefusedAccessAuditMiddleware:
-    """Write an audit event for every 403 the portal answers, whatever refused it."""
+    """Write an audit event for every 403 the portal answers, whatever refused it, and for
+    every write (POST …) answered 404: an outsider's attempt on an object they may not know."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 403:
+        refused_write = response.status_code == 404 and request.method not in SAFE_METHODS
+        if response.status_code == 403 or refused_write:
             user = getattr(request, "user", None)
             audit_record(
                 actor=user,
