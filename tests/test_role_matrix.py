@@ -1,0 +1,480 @@
+"""The role matrix: every page × every role × (own object, someone else's) → the expected status.
+
+"Own" is the object inside the person's scope (their branch, their institution, their account);
+"other" is the same kind of object outside it. A write that is refused (403/404) must leave every
+row as it was and write an ``access.refused`` audit event.
+
+A named URL missing from ``EXPECTED`` fails ``test_every_page_is_in_the_matrix``: a new page
+cannot be added without deciding who may open it. Regenerate the table after a deliberate change
+with ``MATRIX_PRINT=1 pytest tests/test_role_matrix.py -k print -s`` and review every line.
+"""
+
+import hashlib
+import os
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from accounts.models import InstitutionInvitation, InstitutionStaff
+from accounts.services.institutions import invitation_token_hash
+from branches.models import StaffAssignment
+from creditbank.models import AuditEvent
+from tests.accounts.factories import InstitutionFactory, RoleGrantFactory, UserFactory
+from tests.accounts.learner_factories import open_account
+from tests.branches.factories import (
+    AllianceMembershipFactory,
+    AnnouncementFactory,
+    BranchCentreFactory,
+    OtherDistrictFactory,
+    ServicePointFactory,
+    StaffAssignmentFactory,
+)
+from tests.conftest import ALL_ROLES
+from tests.test_url_walk import named_urls
+
+ROLES = [*ALL_ROLES, "outsider", "anonymous"]
+# Pages outside this matrix: allauth's and the admin's own (covered by the URL walk), and pages
+# without objects or roles.
+SKIP_PREFIXES = ("admin:", "account_", "mfa_")
+SKIP = {"home", "healthz", "set_language"}
+
+# The rows a refused write must leave as they were.
+GUARDED_TABLES = [
+    "accounts_learneraccount",
+    "accounts_institution",
+    "accounts_institutionstaff",
+    "accounts_institutioninvitation",
+    "accounts_rolegrant",
+    "branches_branchcentre",
+    "branches_servicepoint",
+    "branches_staffassignment",
+    "branches_alliancemembership",
+    "branches_announcement",
+]
+
+# What a POST carries: data that would change something for a person allowed to do it.
+PAYLOADS = {
+    "institution_decide": {"decision": "suspend", "reason": "matrix"},
+    "institution_invite": {"email": "new.colleague@example.com", "role": "clerk"},
+    "institution_invitation": {},
+    "institution_invitation_cancel": {},
+    "institution_staff_remove": {},
+    "role_grant_revoke": {},
+    "desk_account_verify": {"method": "in_person"},
+    "desk_account_reveal": {},
+    "desk_account_freeze": {"reason": "matrix"},
+    "desk_account_unfreeze": {"reason": "matrix"},
+    "desk_account_close": {"reason": "matrix"},
+    "membership_suspend": {"suspend-reason": "matrix"},
+    "membership_reinstate": {"reinstate-reason": "matrix"},
+    "membership_end": {"end-reason": "matrix"},
+    "announcement_publish": {},
+    "announcement_unpublish": {},
+    "network_staff_remove": {},
+}
+
+
+@pytest.fixture
+def world(people):
+    """Two of everything: one in the fixture people's scope, one outside it."""
+    my_branch = StaffAssignment.objects.get(user=people["branch_staff"]).branch
+    other_branch = BranchCentreFactory(district=OtherDistrictFactory())
+    my_institution = InstitutionStaff.objects.get(user=people["institution_admin"]).institution
+    other_institution = InstitutionFactory()
+    other_admin = UserFactory()
+    InstitutionStaff.objects.create(
+        institution=other_institution, user=other_admin, role=InstitutionStaff.Role.ADMIN
+    )
+    invitee = UserFactory()
+
+    def invitation(institution, email):
+        token = f"token-{institution.pk}-{email}"
+        return token, InstitutionInvitation.objects.create(
+            institution=institution,
+            email=email,
+            role=InstitutionStaff.Role.CLERK,
+            token_hash=invitation_token_hash(token),
+            invited_by=people["institution_admin"],
+        )
+
+    my_token, my_invitation = invitation(my_institution, people["outsider"].email)
+    other_token, other_invitation = invitation(other_institution, invitee.email)
+    clerk_role = InstitutionStaff.objects.get(user=people["institution_clerk"])
+    other_clerk = InstitutionStaff.objects.create(
+        institution=other_institution, user=UserFactory(), role=InstitutionStaff.Role.CLERK
+    )
+    my_account = open_account(branch=my_branch, user=people["learner"])
+    other_account = open_account(branch=other_branch, user=UserFactory())
+    my_point = ServicePointFactory(branch=my_branch)
+    other_point = ServicePointFactory(branch=other_branch)
+    other_posting = StaffAssignmentFactory(branch=other_branch)
+    my_membership = AllianceMembershipFactory(
+        institution=my_institution, branch=my_branch, joined_on=date(2024, 1, 1)
+    )
+    other_membership = AllianceMembershipFactory(
+        institution=other_institution, branch=other_branch, joined_on=date(2024, 1, 1)
+    )
+    draft = AnnouncementFactory(created_by=people["centre_admin"])
+    expert_grant = RoleGrantFactory(user=UserFactory(), role="expert")
+
+    pk = {
+        "institution": (my_institution.pk, other_institution.pk),
+        "account": (my_account.pk, other_account.pk),
+        "branch": (my_branch.pk, other_branch.pk),
+        "point": (my_point.pk, other_point.pk),
+        "posting": (
+            StaffAssignment.objects.get(user=people["branch_staff"]).pk,
+            other_posting.pk,
+        ),
+        "membership": (my_membership.pk, other_membership.pk),
+        "announcement": (draft.pk, draft.pk),
+        "grant": (expert_grant.pk, expert_grant.pk),
+    }
+    kinds = {
+        "institution_": "institution",
+        "desk_account": "account",
+        "network_branch_": "branch",
+        "network_service_point_": "point",
+        "network_staff_remove": "posting",
+        "membership_": "membership",
+        "announcement_": "announcement",
+        "role_grant_revoke": "grant",
+    }
+
+    def kwargs(name: str, which: int) -> dict | None:
+        if name == "institution_invitation":
+            return {"token": (my_token, other_token)[which]}
+        if name == "institution_invitation_cancel":
+            return {
+                "pk": pk["institution"][which],
+                "invitation_pk": (my_invitation.pk, other_invitation.pk)[which],
+            }
+        if name == "institution_staff_remove":
+            return {
+                "pk": pk["institution"][which],
+                "staff_pk": (clerk_role.pk, other_clerk.pk)[which],
+            }
+        for prefix, kind in kinds.items():
+            if name.startswith(prefix):
+                return {"pk": pk[kind][which]}
+        raise AssertionError(f"no objects for {name}")
+
+    return kwargs
+
+
+def matrix_urls():
+    for name, pattern in named_urls():
+        if name in SKIP or name.startswith(SKIP_PREFIXES):
+            continue
+        yield name, "<" in pattern
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for table in GUARDED_TABLES:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608 - fixed names
+            digest.update(repr(cursor.fetchall()).encode())
+    return digest.hexdigest()
+
+
+def _is_post_only(name: str) -> bool:
+    return name in PAYLOADS and name != "institution_invitation"
+
+
+def observe(client, people, world, name, takes_args):
+    """{role: (status for own, status for other)} — each request in its own rolled-back
+    transaction so one role's write does not change what the next one sees."""
+    result = {}
+    for role in ROLES:
+        statuses = []
+        for which in (0, 1) if takes_args else (0,):
+            url = reverse(name, kwargs=world(name, which) if takes_args else None)
+            with transaction.atomic():
+                client.logout()
+                if role != "anonymous":
+                    client.force_login(people[role])
+                if _is_post_only(name):
+                    before, refused_before = _fingerprint(), _refused_count()
+                    response = client.post(url, PAYLOADS[name])
+                else:
+                    response = client.get(url)
+                status = response.status_code
+                if status in (403, 404) and _is_post_only(name):
+                    assert _fingerprint() == before, (name, role, which, "changed a row")
+                    assert _refused_count() == refused_before + 1, (name, role, "no event")
+                statuses.append(status)
+                transaction.set_rollback(True)
+        result[role] = tuple(statuses) if takes_args else statuses[0]
+    return result
+
+
+def _refused_count() -> int:
+    return AuditEvent.objects.filter(action="access.refused").count()
+
+
+def compress(observed: dict) -> dict:
+    """Keep only the roles that differ from the most common answer (stored under "*")."""
+    values = list(observed.values())
+    common = max(set(values), key=values.count)
+    return {"*": common, **{r: v for r, v in observed.items() if v != common}}
+
+
+EXPECTED: dict[str, dict] = {}  # filled below
+
+
+def test_every_page_is_in_the_matrix():
+    names = {name for name, _args in matrix_urls()}
+    assert names - set(EXPECTED) == set(), "add these pages to EXPECTED"
+    assert set(EXPECTED) - names == set(), "these pages no longer exist"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "takes_args"), list(matrix_urls()), ids=lambda v: str(v))
+def test_each_role_gets_the_expected_answer(client, people, world, name, takes_args):
+    expected = EXPECTED[name]
+    observed = observe(client, people, world, name, takes_args)
+    wanted = {role: expected.get(role, expected["*"]) for role in ROLES}
+    assert observed == wanted
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not os.environ.get("MATRIX_PRINT"), reason="prints the observed matrix")
+def test_print_the_observed_matrix(client, people, world):
+    for name, takes_args in matrix_urls():
+        print(f"    {name!r}: {compress(observe(client, people, world, name, takes_args))!r},")
+
+
+# Reviewed by hand: no role reaches a page or an object outside its scope.
+EXPECTED.update(
+    {
+        "desk": {"*": 200, "anonymous": 302},
+        "audit_log": {"*": 403, "audit_admin": 200, "anonymous": 302},
+        "institution_list": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "institution_apply": {"*": 200, "anonymous": 302},
+        "institution_mine": {"*": 200, "anonymous": 302},
+        "institution_detail": {
+            "*": (404, 404),
+            "institution_admin": (200, 404),
+            "institution_clerk": (200, 404),
+            "institution_reviewer": (200, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "institution_decide": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "institution_invite": {
+            "*": (404, 404),
+            "institution_admin": (302, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "institution_invitation_cancel": {
+            "*": (404, 404),
+            "institution_admin": (302, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "institution_staff_remove": {
+            "*": (404, 404),
+            "institution_admin": (302, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "institution_invitation": {"*": (200, 200), "anonymous": (302, 302)},
+        "my_account": {"*": 302, "learner": 200},
+        "my_account_mobile": {"*": 302, "learner": 200},
+        "role_grants": {"*": 403, "security_admin": 200, "anonymous": 302},
+        "role_grant_revoke": {
+            "*": (403, 403),
+            "security_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "service_points": {"*": 200},
+        "announcement_list": {"*": 200},
+        "announcement_detail": {"*": (404, 404), "centre_admin": (200, 200)},
+        "membership_directory": {"*": 200},
+        "network_index": {
+            "*": 403,
+            "branch_manager": 200,
+            "branch_staff": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "network_branch_list": {
+            "*": 403,
+            "branch_manager": 200,
+            "branch_staff": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "network_branch_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "network_branch_detail": {
+            "*": (404, 404),
+            "branch_manager": (200, 404),
+            "branch_staff": (200, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "network_branch_edit": {
+            "*": (404, 404),
+            "branch_manager": (403, 404),
+            "branch_staff": (403, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "network_service_point_list": {
+            "*": 403,
+            "branch_manager": 200,
+            "branch_staff": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "network_service_point_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "network_service_point_edit": {
+            "*": (404, 404),
+            "branch_manager": (200, 404),
+            "branch_staff": (403, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "network_staff_list": {
+            "*": 403,
+            "branch_manager": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "network_staff_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "network_staff_remove": {
+            "*": (404, 404),
+            "branch_manager": (403, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "membership_list": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "membership_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "membership_detail": {
+            "*": (404, 404),
+            "institution_admin": (200, 404),
+            "institution_clerk": (200, 404),
+            "institution_reviewer": (200, 404),
+            "branch_manager": (200, 404),
+            "branch_staff": (200, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "membership_edit": {
+            "*": (404, 404),
+            "institution_admin": (403, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "branch_manager": (403, 404),
+            "branch_staff": (403, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "membership_suspend": {
+            "*": (404, 404),
+            "institution_admin": (403, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "branch_manager": (403, 404),
+            "branch_staff": (403, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "membership_reinstate": {
+            "*": (404, 404),
+            "institution_admin": (403, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "branch_manager": (403, 404),
+            "branch_staff": (403, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "membership_end": {
+            "*": (404, 404),
+            "institution_admin": (403, 404),
+            "institution_clerk": (403, 404),
+            "institution_reviewer": (403, 404),
+            "branch_manager": (403, 404),
+            "branch_staff": (403, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "announcement_manage": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "announcement_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "announcement_edit": {"*": (404, 404), "centre_admin": (200, 200), "anonymous": (302, 302)},
+        "announcement_publish": {
+            "*": (404, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "announcement_unpublish": {
+            "*": (404, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "desk_accounts": {"*": 403, "branch_manager": 200, "branch_staff": 200, "anonymous": 302},
+        "desk_account_new": {
+            "*": 403,
+            "branch_manager": 200,
+            "branch_staff": 200,
+            "anonymous": 302,
+        },
+        "desk_account": {
+            "*": (403, 403),
+            "branch_manager": (200, 404),
+            "branch_staff": (200, 404),
+            "anonymous": (302, 302),
+        },
+        "desk_account_verify": {
+            "*": (403, 403),
+            "branch_manager": (302, 404),
+            "branch_staff": (302, 404),
+            "anonymous": (302, 302),
+        },
+        "desk_account_reveal": {
+            "*": (403, 403),
+            "branch_manager": (200, 404),
+            "branch_staff": (200, 404),
+            "anonymous": (302, 302),
+        },
+        "desk_account_id_image": {
+            "*": (403, 403),
+            "branch_manager": (404, 404),
+            "branch_staff": (404, 404),
+            "anonymous": (302, 302),
+        },
+        "desk_account_freeze": {
+            "*": (403, 403),
+            "branch_manager": (200, 404),
+            "branch_staff": (200, 404),
+            "anonymous": (302, 302),
+        },
+        "desk_account_unfreeze": {
+            "*": (403, 403),
+            "branch_manager": (200, 404),
+            "branch_staff": (200, 404),
+            "anonymous": (302, 302),
+        },
+        "desk_account_close": {
+            "*": (403, 403),
+            "branch_manager": (302, 404),
+            "branch_staff": (302, 404),
+            "anonymous": (302, 302),
+        },
+    }
+)
