@@ -74,3 +74,23 @@ def _msgids(text: str) -> set[str]:
                 ids.add("".join(current))
             in_id = False
     return ids
+
+
+def test_switching_language_after_a_refused_post_goes_back_to_the_form_page(client, people):
+    """The language form on a page re-rendered by a POST-only URL must not send the person
+    to a GET of that URL (405)."""
+    from accounts.models import LearnerAccount
+    from branches.models import StaffAssignment
+    from tests.accounts.learner_factories import open_account
+
+    branch = StaffAssignment.objects.get(user=people["branch_staff"]).branch
+    account = open_account(branch=branch)
+    LearnerAccount.objects.filter(pk=account.pk).update(status="active")
+    client.force_login(people["branch_staff"])
+    form_page = reverse("desk_account", args=[account.pk])
+    page = client.post(
+        reverse("desk_account_close", args=[account.pk]),
+        {"reason": ""},
+        HTTP_REFERER=f"http://testserver{form_page}",
+    ).content.decode()
+    assert f'name="next" value="http://testserver{form_page}"' in page
