@@ -9,22 +9,11 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as InvalidNumber
 
+from creditbank.fields import OneLineTextField
+
 from ..models import Institution, InstitutionStaff
 
-# Angle brackets have no place in an organisation's name or address; refusing them keeps markup
-# out of every page, e-mail and export that shows these values.
-_NO_MARKUP = re.compile(r"[<>]")
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|400-?\d{3}-?\d{4})$")
-
-
-def _plain_text(value: str) -> str:
-    """One line of text: runs of white space made one space; markup characters refused."""
-    value = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value)).strip()
-    if _NO_MARKUP.search(value):
-        raise forms.ValidationError(
-            _("The characters < and > are not allowed here."), code="markup"
-        )
-    return value
 
 
 def normalise_credit_code(value: str) -> str:
@@ -34,7 +23,7 @@ def normalise_credit_code(value: str) -> str:
 
 
 class InstitutionApplicationForm(forms.Form):
-    name = forms.CharField(label=_("Name of the organisation"), max_length=120)
+    name = OneLineTextField(label=_("Name of the organisation"), max_length=120)
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
         max_length=40,  # room for spaces; the canonical form has 18 characters
@@ -44,8 +33,8 @@ class InstitutionApplicationForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Type"), choices=[("", "---------"), *Institution.Kind.choices]
     )
-    address = forms.CharField(label=_("Address"), max_length=200)
-    contact_name = forms.CharField(label=_("Contact person"), max_length=60)
+    address = OneLineTextField(label=_("Address"), max_length=200)
+    contact_name = OneLineTextField(label=_("Contact person"), max_length=60)
     contact_phone = forms.CharField(
         label=_("Contact phone"),
         max_length=20,
@@ -57,15 +46,6 @@ class InstitutionApplicationForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-
-    def clean_name(self):
-        return _plain_text(self.cleaned_data["name"])
-
-    def clean_address(self):
-        return _plain_text(self.cleaned_data["address"])
-
-    def clean_contact_name(self):
-        return _plain_text(self.cleaned_data["contact_name"])
 
     def clean_credit_code(self):
         code = normalise_credit_code(self.cleaned_data["credit_code"])

@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from creditbank.fields import OneLineTextField
+
 from ..identity import IdType, clean_id_number, clean_real_name
 from ..models import LearnerAccount
 from ..services import Identity
@@ -21,17 +23,6 @@ def clean_mobile(raw: str) -> str:
     if not re.fullmatch(r"1[3-9]\d{9}", number):
         raise ValidationError(_("Enter an 11-digit mainland mobile number, e.g. 13800138000."))
     return number
-
-
-def clean_text(raw: str, *, label_max: int) -> str:
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw or "")).strip()
-    if "<" in text or ">" in text:
-        raise ValidationError(_("The characters < and > are not allowed here."))
-    if len(text) > label_max:
-        raise ValidationError(
-            _("At most %(max)d characters, please.") % {"max": label_max}, code="max_length"
-        )
-    return text
 
 
 class IdentityForm(forms.Form):
@@ -55,16 +46,13 @@ class IdentityForm(forms.Form):
     education = forms.ChoiceField(
         label=_("Highest education"), choices=LearnerAccount.Education.choices
     )
-    work_unit = forms.CharField(label=_("Work unit (optional)"), max_length=200, required=False)
+    work_unit = OneLineTextField(label=_("Work unit (optional)"), max_length=100, required=False)
 
     def clean_real_name(self):
         return clean_real_name(self.cleaned_data["real_name"])
 
     def clean_mobile(self):
         return clean_mobile(self.cleaned_data["mobile"])
-
-    def clean_work_unit(self):
-        return clean_text(self.cleaned_data["work_unit"], label_max=100)
 
     def clean(self):
         cleaned = super().clean()
@@ -144,15 +132,12 @@ class OpenInPersonForm(IdentityForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=600, widget=forms.Textarea(attrs={"rows": 2})
+    reason = OneLineTextField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason.")},
     )
-
-    def clean_reason(self):
-        reason = clean_text(self.cleaned_data["reason"], label_max=300)
-        if not reason:
-            raise ValidationError(_("Give a reason."), code="required")
-        return reason
 
 
 class VerifyForm(forms.Form):
@@ -164,10 +149,7 @@ class VerifyForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note (optional)"), max_length=400, required=False)
-
-    def clean_note(self):
-        return clean_text(self.cleaned_data["note"], label_max=200)
+    note = OneLineTextField(label=_("Note (optional)"), max_length=200, required=False)
 
 
 class MobileChangeForm(forms.Form):

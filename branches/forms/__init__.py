@@ -2,9 +2,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from creditbank.fields import SearchField
+
 from ..models import District, ServicePoint
 from .announcements import AnnouncementFilterForm, AnnouncementForm, ConfirmForm
-from .fields import SearchField
 from .memberships import MemberDirectoryFilterForm, MembershipEditForm, MembershipForm, ReasonForm
 from .network import (
     BranchForm,

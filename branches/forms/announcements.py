@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditbank.fields import OneLineTextField, PlainTextField
+
 from ..models import Announcement
-from .fields import OneLineTextField, PlainTextField
 
 
 class AnnouncementForm(forms.Form):

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
+from creditbank.fields import OneLineTextField, SearchField
 
 from ..models import BranchCentre, District
-from .fields import OneLineTextField, SearchField
 from .network import InstitutionChoiceField
 
 

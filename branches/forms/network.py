@@ -6,9 +6,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
+from creditbank.fields import OneLineTextField, PhoneField, SearchField
 
 from ..models import BranchCentre, District, ServicePoint, StaffAssignment
-from .fields import OneLineTextField, PhoneField, SearchField
 
 
 class InstitutionChoiceField(forms.ModelChoiceField):

@@ -109,7 +109,7 @@ def test_the_centre_admin_opens_a_branch_centre(client, people):
     [
         ("", "required"),
         ("   \u3000 ", "required"),
-        ("<script>alert(1)</script>分中心", "< or >"),
+        ("<script>alert(1)</script>分中心", "< and >"),
         ("分" * 121, "at most 120"),
     ],
 )

@@ -1,8 +1,9 @@
-"""Form fields that normalise what people type into the network's forms.
+"""Form fields that normalise what people type, shared by every app's forms.
 
-Names, addresses and titles are shown on public pages, so one-line fields collapse whitespace
-(including the ideographic space U+3000) and refuse ``<`` and ``>``: there is no legitimate use
-for them there, and refusing them says plainly that markup is not taken. Characters outside the
+Names, addresses, titles and reasons are shown on pages, in e-mails and in exports, so one-line
+fields collapse whitespace (including the ideographic space U+3000) and refuse ``<`` and ``>``:
+there is no legitimate use for them there, and refusing them says plainly that markup is not
+taken. Characters outside the
 BMP (𠮷) and the middle dot of transliterated names (买买提·艾力) pass unchanged.
 """
 
@@ -24,7 +25,7 @@ class OneLineTextField(forms.CharField):
     """A single line of plain text: trimmed, inner whitespace collapsed, no ``<`` or ``>``."""
 
     default_error_messages = {
-        "markup": _("Please do not use the characters < or >."),
+        "markup": _("The characters < and > are not allowed here."),
     }
 
     def to_python(self, value):
