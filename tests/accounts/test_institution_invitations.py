@@ -205,7 +205,7 @@ def test_the_administrator_invites_through_the_page(
         )
     page = response.content.decode()
     assert "An invitation has been sent to reviewer@example.com." in page
-    assert "reviewer@example.com" in page.split("Pending invitations")[1]
+    assert "reviewer@example.com" in page.split("Pending invitations</h2>")[1]
     assert len(mailoutbox) == 1
     assert InstitutionInvitation.objects.get().role == "reviewer"
 
