@@ -297,3 +297,14 @@ def test_the_in_person_form_refuses_a_duplicate_identity(client, people, my_bran
     assert response.context["form"].errors["id_number"]
     assert LearnerAccount.objects.count() == 1
     assert not UserFactory._meta.model.objects.filter(email="dup@example.com").exists()
+
+
+def test_the_account_desk_lists_in_a_constant_number_of_queries(
+    client, people, my_branch, django_assert_max_num_queries
+):
+    for _ in range(30):
+        open_account(branch=my_branch)
+    client.force_login(people["branch_staff"])
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("desk_accounts"))
+    assert len(response.context["page"]) == 25
