@@ -1,4 +1,4 @@
-from .models import LearnerAccount
+from .models import LearnerAccount, Notice
 from .navigation import items_for
 from .roles import roles_of
 
@@ -9,7 +9,13 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    account = None
+    account, unread = None, 0
     if user.is_authenticated:
+        unread = Notice.objects.filter(user=user).unread().count()
         account = LearnerAccount.objects.filter(user=user).only("account_number", "status").first()
-    return {"nav_items": items_for(user), "my_roles": roles_of(user), "learner_account": account}
+    return {
+        "nav_items": items_for(user),
+        "my_roles": roles_of(user),
+        "learner_account": account,
+        "unread_notices": unread,
+    }

@@ -30,6 +30,13 @@ SIGNED_IN_ITEMS = [
     ),
     NavItem("announcement_manage", _("Manage announcements"), frozenset({"centre_admin"})),
     NavItem(
+        "standard_manage",
+        _("Manage unit standards"),
+        frozenset(
+            {"centre_admin", "institution_admin", "institution_clerk", "institution_reviewer"}
+        ),
+    ),
+    NavItem(
         "institution_mine",
         _("My institutions"),
         frozenset({"learner", "institution_admin", "institution_clerk", "institution_reviewer"}),
@@ -43,6 +50,7 @@ PUBLIC_ITEMS = [
     NavItem("service_points", _("Service points")),
     NavItem("announcement_list", _("Announcements")),
     NavItem("membership_directory", _("Member directory")),
+    NavItem("standard_guide", _("Standards")),
 ]
 
 

@@ -59,6 +59,9 @@ CREDITBANK_PII_KEYS = env.list("CREDITBANK_PII_KEYS", default=[_dev_pii_key.deco
 _dev_hash_key = hashlib.sha256(b"pii-hash:" + SECRET_KEY.encode()).hexdigest()
 CREDITBANK_PII_HASH_KEY = env.str("CREDITBANK_PII_HASH_KEY", default=_dev_hash_key)
 
+# The portal's public address, for links in e-mails sent outside a request (Celery tasks).
+CREDITBANK_SITE_URL = env.str("CREDITBANK_SITE_URL", default="http://127.0.0.1:8000")
+
 # Learning account numbers: this prefix, 10 digits and a Luhn check digit.
 CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
 

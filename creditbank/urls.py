@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accounts.urls_learners")),
     path("", include("branches.urls")),
     path("", include("branches.urls_accounts")),
+    path("", include("achievements.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -19,10 +19,12 @@ from django.urls import reverse
 
 from accounts.models import InstitutionInvitation, InstitutionStaff
 from accounts.services.institutions import invitation_token_hash
+from achievements.models import AchievementCategory, QualificationLevel
 from branches.models import StaffAssignment
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, RoleGrantFactory, UserFactory
 from tests.accounts.learner_factories import open_account
+from tests.achievements.factories import UnitStandardFactory
 from tests.branches.factories import (
     AllianceMembershipFactory,
     AnnouncementFactory,
@@ -52,6 +54,9 @@ GUARDED_TABLES = [
     "branches_staffassignment",
     "branches_alliancemembership",
     "branches_announcement",
+    "achievements_qualificationlevel",
+    "achievements_achievementcategory",
+    "achievements_unitstandard",
 ]
 
 # What a POST carries: data that would change something for a person allowed to do it.
@@ -73,6 +78,10 @@ PAYLOADS = {
     "announcement_publish": {},
     "announcement_unpublish": {},
     "network_staff_remove": {},
+    "standard_submit": {},
+    "standard_new_version": {},
+    "standard_retire": {"retire-reason": "matrix"},
+    "my_notices_read": {},
 }
 
 
@@ -118,6 +127,22 @@ def world(people):
     )
     draft = AnnouncementFactory(created_by=people["centre_admin"])
     expert_grant = RoleGrantFactory(user=UserFactory(), role="expert")
+    # Unit standards: own = of the fixture institution, written by its clerk; other = of
+    # another institution. One pair per status the pages act on.
+    standards = {
+        status: tuple(
+            UnitStandardFactory(
+                status=status, issuing_institution=institution, created_by=author
+            ).pk
+            for institution, author in (
+                (my_institution, people["institution_clerk"]),
+                (other_institution, other_admin),
+            )
+        )
+        for status in ("draft", "submitted", "approved")
+    }
+    level = QualificationLevel.objects.get(number=1)
+    category = AchievementCategory.objects.get(code="training")
 
     pk = {
         "institution": (my_institution.pk, other_institution.pk),
@@ -131,6 +156,11 @@ def world(people):
         "membership": (my_membership.pk, other_membership.pk),
         "announcement": (draft.pk, draft.pk),
         "grant": (expert_grant.pk, expert_grant.pk),
+        "draft_standard": standards["draft"],
+        "submitted_standard": standards["submitted"],
+        "approved_standard": standards["approved"],
+        "level": (level.pk, level.pk),
+        "category": (category.pk, category.pk),
     }
     kinds = {
         "institution_": "institution",
@@ -141,6 +171,15 @@ def world(people):
         "membership_": "membership",
         "announcement_": "announcement",
         "role_grant_revoke": "grant",
+        "standard_edit": "draft_standard",
+        "standard_submit": "draft_standard",
+        "standard_manage_detail": "submitted_standard",
+        "standard_decide": "submitted_standard",
+        "standard_detail": "approved_standard",
+        "standard_new_version": "approved_standard",
+        "standard_retire": "approved_standard",
+        "level_": "level",
+        "category_": "category",
     }
 
     def kwargs(name: str, which: int) -> dict | None:
@@ -295,6 +334,8 @@ EXPECTED.update(
         "institution_invitation": {"*": (200, 200), "anonymous": (302, 302)},
         "my_account": {"*": 302, "learner": 200},
         "my_account_mobile": {"*": 302, "learner": 200},
+        "my_notices": {"*": 200, "anonymous": 302},
+        "my_notices_read": {"*": 302},
         "role_grants": {"*": 403, "security_admin": 200, "anonymous": 302},
         "role_grant_revoke": {
             "*": (403, 403),
@@ -476,5 +517,70 @@ EXPECTED.update(
             "branch_staff": (302, 404),
             "anonymous": (302, 302),
         },
+        "standard_guide": {"*": 200},
+        "level_list": {"*": 200},
+        "level_detail": {"*": (200, 200)},
+        "category_list": {"*": 200},
+        "standard_list": {"*": 200},
+        "standard_detail": {"*": (200, 200)},
+        "standard_manage": {
+            "*": 403,
+            "institution_admin": 200,
+            "institution_clerk": 200,
+            "institution_reviewer": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "standard_create": {
+            "*": 403,
+            "institution_admin": 200,
+            "institution_clerk": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "standard_manage_detail": {
+            "*": (404, 404),
+            "institution_admin": (200, 404),
+            "institution_clerk": (200, 404),
+            "institution_reviewer": (200, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "standard_edit": {
+            "*": (404, 404),
+            "institution_admin": (200, 404),
+            "institution_clerk": (200, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "standard_submit": {
+            "*": (404, 404),
+            "institution_admin": (302, 404),
+            "institution_clerk": (302, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "standard_new_version": {
+            "*": (404, 404),
+            "institution_admin": (302, 404),
+            "institution_clerk": (302, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "standard_decide": {
+            "*": (403, 403),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "standard_retire": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "level_edit": {"*": (403, 403), "centre_admin": (200, 200), "anonymous": (302, 302)},
+        "category_edit": {"*": (403, 403), "centre_admin": (200, 200), "anonymous": (302, 302)},
     }
 )

@@ -14,6 +14,12 @@ PUBLIC = {
     "service_points": {200},
     "announcement_list": {200},
     "membership_directory": {200},
+    "standard_guide": {200},
+    "level_list": {200},
+    "level_detail": {200, 404},  # the seeded levels; 404 for a number that is not one
+    "category_list": {200},
+    "standard_list": {200},
+    "standard_detail": {200, 404},  # approved or retired only
     "set_language": {302},  # a GET only goes back
     "account_login": {200},
     "account_signup": {200},
@@ -62,6 +68,16 @@ SAMPLES = {
     "desk_account_unfreeze": {"pk": "1"},
     "desk_account_close": {"pk": "1"},
     "role_grant_revoke": {"pk": "1"},
+    "level_detail": {"pk": "1"},
+    "level_edit": {"pk": "1"},
+    "category_edit": {"pk": "1"},
+    "standard_detail": {"pk": "1"},
+    "standard_manage_detail": {"pk": "1"},
+    "standard_edit": {"pk": "1"},
+    "standard_submit": {"pk": "1"},
+    "standard_new_version": {"pk": "1"},
+    "standard_decide": {"pk": "1"},
+    "standard_retire": {"pk": "1"},
 }
 
 

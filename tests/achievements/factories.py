@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from achievements.models import AchievementCategory, QualificationLevel, UnitStandard
+from tests.accounts.factories import InstitutionFactory, UserFactory
+
+
+class QualificationLevelFactory(factory.django.DjangoModelFactory):
+    """A level; the seeded ones (migration 0002) are reused when they are there."""
+
+    class Meta:
+        model = QualificationLevel
+        django_get_or_create = ("number",)
+
+    number = 3
+    code = factory.LazyAttribute(lambda o: f"level-{o.number}")
+    name_zh = factory.LazyAttribute(lambda o: f"第{o.number}级")
+    name_en = factory.LazyAttribute(lambda o: f"Level {o.number}")
+    descriptor_zh = "能在熟悉的情境中独立完成较复杂的任务。"
+    descriptor_en = "Completes fairly complex tasks independently in familiar settings."
+
+
+class AchievementCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AchievementCategory
+        django_get_or_create = ("code",)
+
+    code = "training"
+    name_zh = "培训"
+    name_en = "Training"
+    evidence_zh = "结业证明。"
+    evidence_en = "A completion certificate."
+    validity_years = 5
+
+
+class UnitStandardFactory(factory.django.DjangoModelFactory):
+    """A draft unit standard of an institution, written by ``created_by`` (also its author).
+    ``submitted=True`` / ``approved=True`` give the later states."""
+
+    class Meta:
+        model = UnitStandard
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"T-{n:04d}")
+    name = factory.Sequence(lambda n: f"测试单元{n}")
+    field = "信息技术"
+    level = factory.SubFactory(QualificationLevelFactory)
+    credit_value = Decimal("3.00")
+    outcomes = "能完成常见任务。"
+    issuing_institution = factory.SubFactory(InstitutionFactory)
+    status = UnitStandard.Status.DRAFT
+    created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        submitted = factory.Trait(
+            status=UnitStandard.Status.SUBMITTED,
+            submitted_at=factory.LazyFunction(timezone.now),
+        )
+        approved = factory.Trait(
+            status=UnitStandard.Status.APPROVED,
+            submitted_at=factory.LazyFunction(timezone.now),
+            decided_at=factory.LazyFunction(timezone.now),
+        )
+
+    @factory.post_generation
+    def authors(obj, create, extracted, **kwargs):
+        if create:
+            obj.authors.add(obj.created_by, *(extracted or []))
