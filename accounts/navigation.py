@@ -19,6 +19,10 @@ class NavItem:
 SIGNED_IN_ITEMS = [
     NavItem("desk", _("My desk")),
     NavItem("my_account", _("My learning account"), frozenset({"learner"})),
+    NavItem("achievement_list", _("My achievements"), frozenset({"learner"})),
+    NavItem(
+        "achievement_clerk_deposit", _("Deposit for a learner"), frozenset({"institution_clerk"})
+    ),
     NavItem("desk_accounts", _("Learning accounts"), frozenset({"branch_staff", "branch_manager"})),
     NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
     NavItem("role_grants", _("Roles and powers"), frozenset({"security_admin"})),

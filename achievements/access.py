@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import InstitutionStaff
 from accounts.roles import has_role
+from branches.access import staff_branch_ids
 
-from .models import AchievementCategory, QualificationLevel, UnitStandard
+from .models import Achievement, AchievementCategory, Evidence, QualificationLevel, UnitStandard
 
 CENTRE_ADMIN = "centre_admin"
 INSTITUTION_STAFF = ("institution_admin", "institution_clerk", "institution_reviewer")
@@ -108,3 +109,48 @@ def achievement_category_for(user, pk, *, write: bool = False) -> AchievementCat
     if write:
         raise PermissionDenied
     return category
+
+
+# --- Achievements and evidence ----------------------------------------------------------------
+
+
+def _achievement_reader(user, achievement: Achievement, *, write: bool) -> Achievement:
+    if user.is_authenticated and achievement.account.user_id == user.pk:
+        return achievement
+    home = getattr(achievement.account, "home", None)
+    reads = (home is not None and home.branch_id in staff_branch_ids(user)) or (
+        achievement.issuer_institution_id is not None
+        and achievement.issuer_institution_id in _staff_roles(user)
+    )
+    if reads:
+        if write:
+            raise PermissionDenied
+        return achievement
+    raise Http404
+
+
+def achievement_for(user, pk, *, write: bool = False) -> Achievement:
+    """A learning achievement, any status.
+
+    Its owner (the learner holding the account) reads and writes it — which writes the status
+    allows is for the services to say. Branch staff of the account's home branch and any staff
+    (administrator, clerk, reviewer) of the issuing institution read it; asking to write is 403.
+    Anyone else gets 404, as for an achievement that does not exist.
+    """
+    achievement = get_object_or_404(
+        Achievement.objects.select_related(
+            "account__user", "account__home", "category", "issuer_institution", "deposited_by"
+        ),
+        pk=pk,
+    )
+    return _achievement_reader(user, achievement, write=write)
+
+
+def evidence_for(user, pk, *, write: bool = False) -> Evidence:
+    """An evidence file, for whoever may read (or write) its achievement."""
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("achievement__account__user", "achievement__account__home"),
+        pk=pk,
+    )
+    _achievement_reader(user, evidence.achievement, write=write)
+    return evidence

@@ -1,15 +1,19 @@
 """Demo unit standards: a few approved ones from the demo open university, and one submitted
 one waiting for the centre administrator. Written through the services, so the audit chain
-records them as a real review would (the clerk drafts, the centre administrator decides)."""
+records them as a real review would (the clerk drafts, the centre administrator decides).
+The demo learner also holds three deposited achievements, each with a small PDF as evidence."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Institution
+from accounts.models import Institution, LearnerAccount
+from creditbank.pdf import render_pdf
 
 from . import services
-from .models import QualificationLevel, UnitStandard
+from .models import AchievementCategory, QualificationLevel, UnitStandard
 
 # The demo institution where inst_admin, inst_clerk and inst_reviewer work (accounts.demo).
 ISSUER_CREDIT_CODE = "12500000450400286J"
@@ -87,3 +91,80 @@ def seed(out) -> None:
             services.unit_standard_approve(acting_user=centre_admin, standard=standard)
         created += 1
     out.write(f"achievements: {created} unit standards added ({len(STANDARDS)} in the demo)")
+    _seed_deposits(out, issuer)
+
+
+# (category code, title, issuer is the demo institution?, issuer name, date, result kind, result,
+#  hours, original credits, certificate number)
+DEPOSITS = [
+    (
+        "vocational_skill_certificate",
+        "电工（四级/中级工）职业技能等级证书",
+        False,
+        "重庆市职业技能鉴定指导中心",
+        date(2023, 11, 20),
+        "pass",
+        "pass",
+        Decimal("120.0"),
+        None,
+        "DEMO-S000023112001",
+    ),
+    (
+        "academic_course",
+        "计算机应用基础",
+        True,
+        "",
+        date(2024, 1, 12),
+        "score",
+        "86.5",
+        Decimal("72.0"),
+        Decimal("4.00"),
+        "DEMO-CQOU-2024-0001",
+    ),
+    (
+        "training",
+        "养老护理员岗位培训",
+        False,
+        "重庆市渝中区社区学院",
+        date(2024, 6, 28),
+        "grade",
+        "良好",
+        Decimal("40.0"),
+        None,
+        "",
+    ),
+]
+
+
+def _seed_deposits(out, issuer) -> None:
+    """Idempotent: the deposits are made only while the demo learner holds none."""
+    account = LearnerAccount.objects.filter(user__username="learner", status="active").first()
+    if account is None:
+        out.write("achievements: the demo learner's active account is missing; no deposits")
+        return
+    if account.achievements.exists():
+        return
+    categories = {c.code: c for c in AchievementCategory.objects.all()}
+    for row in DEPOSITS:
+        code, title, by_issuer, name, obtained, kind, value, hours, credits, number = row
+        category = categories.get(code) or categories["training"]
+        pdf = render_pdf(
+            "pdf/sample.html",
+            {"title": title, "body": f"{name or issuer.name} · {obtained:%Y-%m-%d} · {number}"},
+        )
+        services.achievement_deposit(
+            acting_user=account.user,
+            account=account,
+            category=category,
+            title=title,
+            issuer_institution=issuer if by_issuer else None,
+            issuer_name="" if by_issuer else name,
+            obtained_on=obtained,
+            result_kind=kind,
+            result_value=value,
+            hours=hours,
+            original_credits=credits,
+            certificate_number=number,
+            files=[SimpleUploadedFile("证书.pdf", pdf, content_type="application/pdf")],
+        )
+    out.write(f"achievements: {len(DEPOSITS)} achievements deposited for the demo learner")

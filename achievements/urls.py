@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_deposits
 
 urlpatterns = [
     # The public standards guidance (标准指南).
@@ -25,4 +25,37 @@ urlpatterns = [
     path("standards/manage/<int:pk>/retire/", views.standard_retire, name="standard_retire"),
     path("standards/manage/levels/<int:pk>/edit/", views.level_edit, name="level_edit"),
     path("standards/manage/categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
+    # Deposits (存储): the learner's achievements and evidence, and clerks' deposits.
+    path("my/achievements/", views_deposits.achievement_list, name="achievement_list"),
+    path("my/achievements/new/", views_deposits.achievement_deposit, name="achievement_deposit"),
+    path("my/achievements/<int:pk>/", views_deposits.achievement_detail, name="achievement_detail"),
+    path(
+        "my/achievements/<int:pk>/edit/", views_deposits.achievement_edit, name="achievement_edit"
+    ),
+    path(
+        "my/achievements/<int:pk>/delete/",
+        views_deposits.achievement_delete,
+        name="achievement_delete",
+    ),
+    path("my/achievements/<int:pk>/evidence/", views_deposits.evidence_add, name="evidence_add"),
+    path(
+        "my/achievements/evidence/<int:pk>/remove/",
+        views_deposits.evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
+        "my/achievements/evidence/<int:pk>/download/",
+        views_deposits.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "institution/deposits/",
+        views_deposits.achievement_clerk_list,
+        name="achievement_clerk_list",
+    ),
+    path(
+        "institution/deposits/new/",
+        views_deposits.achievement_clerk_deposit,
+        name="achievement_clerk_deposit",
+    ),
 ]

@@ -65,6 +65,10 @@ CREDITBANK_SITE_URL = env.str("CREDITBANK_SITE_URL", default="http://127.0.0.1:8
 # Learning account numbers: this prefix, 10 digits and a Luhn check digit.
 CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
 
+# Evidence of learning achievements: bytes per file, and in total per learner.
+CREDITBANK_EVIDENCE_MAX_FILE = env.int("CREDITBANK_EVIDENCE_MAX_FILE", default=10 * 1024 * 1024)
+CREDITBANK_EVIDENCE_MAX_TOTAL = env.int("CREDITBANK_EVIDENCE_MAX_TOTAL", default=200 * 1024 * 1024)
+
 # The city is configuration, not code (districts come from reference data).
 CREDITBANK_CITY = env.str("CREDITBANK_CITY", default="chongqing")
 

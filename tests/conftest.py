@@ -18,7 +18,9 @@ from tests.branches.factories import BranchCentreFactory, StaffAssignmentFactory
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
+    # Uploaded and generated files go to a folder of the test's own, never to var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
     # Tasks run in-process unless a test starts a real worker (test_celery_worker.py).
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

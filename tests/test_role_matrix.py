@@ -14,17 +14,18 @@ import os
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 
 from accounts.models import InstitutionInvitation, InstitutionStaff
 from accounts.services.institutions import invitation_token_hash
-from achievements.models import AchievementCategory, QualificationLevel
+from achievements.models import Achievement, AchievementCategory, Evidence, QualificationLevel
 from branches.models import StaffAssignment
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, RoleGrantFactory, UserFactory
 from tests.accounts.learner_factories import open_account
-from tests.achievements.factories import UnitStandardFactory
+from tests.achievements.factories import PDF_BYTES, UnitStandardFactory
 from tests.branches.factories import (
     AllianceMembershipFactory,
     AnnouncementFactory,
@@ -57,6 +58,8 @@ GUARDED_TABLES = [
     "achievements_qualificationlevel",
     "achievements_achievementcategory",
     "achievements_unitstandard",
+    "achievements_achievement",
+    "achievements_evidence",
 ]
 
 # What a POST carries: data that would change something for a person allowed to do it.
@@ -82,12 +85,16 @@ PAYLOADS = {
     "standard_new_version": {},
     "standard_retire": {"retire-reason": "matrix"},
     "my_notices_read": {},
+    "achievement_delete": {},
+    "evidence_add": {},
+    "evidence_remove": {},
 }
 
 
 @pytest.fixture
-def world(people):
+def world(people, settings, tmp_path):
     """Two of everything: one in the fixture people's scope, one outside it."""
+    settings.MEDIA_ROOT = tmp_path
     my_branch = StaffAssignment.objects.get(user=people["branch_staff"]).branch
     other_branch = BranchCentreFactory(district=OtherDistrictFactory())
     my_institution = InstitutionStaff.objects.get(user=people["institution_admin"]).institution
@@ -143,6 +150,35 @@ def world(people):
     }
     level = QualificationLevel.objects.get(number=1)
     category = AchievementCategory.objects.get(code="training")
+    # Achievements: own = the fixture learner's, issued by the fixture institution (two evidence
+    # files, so one may be removed); other = another learner's, at another branch.
+    achievements = tuple(
+        Achievement.objects.create(
+            account=account,
+            category=category,
+            title="matrix",
+            issuer_institution=institution,
+            obtained_on=date(2024, 1, 1),
+            result_kind="pass",
+            result_value="pass",
+            deposited_by=account.user,
+        )
+        for account, institution in (
+            (my_account, my_institution),
+            (other_account, other_institution),
+        )
+    )
+    evidence = []
+    for achievement in (achievements[0], *achievements):
+        item = Evidence(
+            achievement=achievement,
+            kind="pdf",
+            size=len(PDF_BYTES),
+            sha256="0" * 64,
+            uploaded_by=achievement.deposited_by,
+        )
+        item.file.save("upload", ContentFile(PDF_BYTES))
+        evidence.append(item)
 
     pk = {
         "institution": (my_institution.pk, other_institution.pk),
@@ -161,6 +197,8 @@ def world(people):
         "approved_standard": standards["approved"],
         "level": (level.pk, level.pk),
         "category": (category.pk, category.pk),
+        "achievement": (achievements[0].pk, achievements[1].pk),
+        "evidence": (evidence[0].pk, evidence[2].pk),
     }
     kinds = {
         "institution_": "institution",
@@ -180,6 +218,9 @@ def world(people):
         "standard_retire": "approved_standard",
         "level_": "level",
         "category_": "category",
+        "achievement_": "achievement",
+        "evidence_add": "achievement",
+        "evidence_": "evidence",
     }
 
     def kwargs(name: str, which: int) -> dict | None:
@@ -582,5 +623,40 @@ EXPECTED.update(
         },
         "level_edit": {"*": (403, 403), "centre_admin": (200, 200), "anonymous": (302, 302)},
         "category_edit": {"*": (403, 403), "centre_admin": (200, 200), "anonymous": (302, 302)},
+    }
+)
+
+# Deposits (存储): the owner reads and writes; branch staff of the home branch and the staff of
+# the issuing institution read (a write is 403); everyone else, centre included, gets 404.
+_READ = {
+    "*": (404, 404),
+    "learner": (200, 404),
+    "institution_admin": (200, 404),
+    "institution_clerk": (200, 404),
+    "institution_reviewer": (200, 404),
+    "branch_manager": (200, 404),
+    "branch_staff": (200, 404),
+    "anonymous": (302, 302),
+}
+
+
+def _write(owner: tuple) -> dict:
+    readers = ("institution_admin", "institution_clerk", "institution_reviewer")
+    readers += ("branch_manager", "branch_staff")
+    return {**_READ, "learner": owner, **{role: (403, 404) for role in readers}}
+
+
+EXPECTED.update(
+    {
+        "achievement_list": {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302},
+        "achievement_deposit": {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302},
+        "achievement_detail": _READ,
+        "achievement_edit": _write((200, 404)),
+        "achievement_delete": _write((302, 404)),
+        "evidence_add": _write((200, 404)),  # the empty payload is refused beside the field
+        "evidence_remove": _write((302, 404)),
+        "evidence_download": _READ,
+        "achievement_clerk_list": {"*": 403, "institution_clerk": 200, "anonymous": 302},
+        "achievement_clerk_deposit": {"*": 403, "institution_clerk": 200, "anonymous": 302},
     }
 )

@@ -78,6 +78,12 @@ SAMPLES = {
     "standard_new_version": {"pk": "1"},
     "standard_decide": {"pk": "1"},
     "standard_retire": {"pk": "1"},
+    "achievement_detail": {"pk": "1"},
+    "achievement_edit": {"pk": "1"},
+    "achievement_delete": {"pk": "1"},
+    "evidence_add": {"pk": "1"},
+    "evidence_remove": {"pk": "1"},
+    "evidence_download": {"pk": "1"},
 }
 
 

@@ -1,5 +1,17 @@
 """Writes on learning achievements, one module per subject."""
 
+from .deposits import (
+    ACHIEVEMENT_TRANSITIONS,
+    EVIDENCE_OPEN,
+    achievement_delete,
+    achievement_deposit,
+    achievement_update,
+    clerk_institutions,
+    evidence_add,
+    evidence_check,
+    evidence_remove,
+    evidence_used,
+)
 from .standards import (
     STANDARD_TRANSITIONS,
     achievement_category_update,
@@ -19,6 +31,16 @@ from .standards import (
 )
 
 __all__ = [
+    "ACHIEVEMENT_TRANSITIONS",
+    "EVIDENCE_OPEN",
+    "achievement_delete",
+    "achievement_deposit",
+    "achievement_update",
+    "clerk_institutions",
+    "evidence_add",
+    "evidence_check",
+    "evidence_remove",
+    "evidence_used",
     "STANDARD_TRANSITIONS",
     "achievement_category_update",
     "can_write",

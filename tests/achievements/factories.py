@@ -68,3 +68,57 @@ class UnitStandardFactory(factory.django.DjangoModelFactory):
     def authors(obj, create, extracted, **kwargs):
         if create:
             obj.authors.add(obj.created_by, *(extracted or []))
+
+
+# --- Deposits --------------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n% test evidence\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 24
+
+
+def upload(name: str = "certificate.pdf", content: bytes = PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def active_account(*, branch, user=None, **overrides):
+    """A verified (active) learning account homed at ``branch``."""
+    from accounts.services.learners import learner_account_verify
+    from tests.accounts.learner_factories import open_account
+    from tests.branches.factories import StaffAssignmentFactory
+
+    account = open_account(branch=branch, user=user, **overrides)
+    verifier = StaffAssignmentFactory(branch=branch).user
+    return learner_account_verify(acting_user=verifier, account=account, method="in_person")
+
+
+def deposit_facts(**overrides) -> dict:
+    from datetime import date
+
+    values = {
+        "category": AchievementCategory.objects.get(code="training"),
+        "title": "养老护理员培训",
+        "issuer_name": "重庆市职业技能鉴定中心",
+        "obtained_on": date(2024, 6, 1),
+        "result_kind": "grade",
+        "result_value": "良好",
+        "hours": Decimal("40.0"),
+        "original_credits": Decimal("2.00"),
+        "certificate_number": "",
+    }
+    values.update(overrides)
+    return values
+
+
+def deposit(*, account, acting_user=None, files=None, **overrides):
+    """An achievement deposited through the service by the account's owner."""
+    from achievements.services import achievement_deposit
+
+    return achievement_deposit(
+        acting_user=acting_user or account.user,
+        account=account,
+        files=files if files is not None else [upload()],
+        **deposit_facts(**overrides),
+    )

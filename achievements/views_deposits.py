@@ -1,0 +1,280 @@
+"""Pages of deposits (存储): a learner's achievements and their evidence, and institutions'
+clerks depositing for learners."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import role_required
+from accounts.models import LearnerAccount
+from creditbank.errors import ServiceError
+
+from . import services
+from .access import achievement_for, evidence_for
+from .forms import (
+    AccountLookupForm,
+    AchievementFilterForm,
+    AchievementForm,
+    ClerkDepositForm,
+    ConfirmForm,
+    DepositForm,
+    EvidenceForm,
+)
+from .models import Achievement
+
+LEARNER = "learner"
+CLERK = "institution_clerk"
+
+
+def _refuse(form, exc: ServiceError) -> None:
+    field = form.field_for(exc.field) if hasattr(form, "field_for") else exc.field
+    if field not in form.fields:
+        field = None
+    form.add_error(field, ValidationError(exc.message, code=exc.code))
+
+
+def _page(request, items):
+    return Paginator(items, 20).get_page(request.GET.get("page"))
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def masked_name(name: str) -> str:
+    """张三 → 张*, 买买提·艾力 → 买*****: enough for a clerk to confirm, no more."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+# --- The learner ------------------------------------------------------------------------------
+
+
+@role_required(LEARNER)
+@require_GET
+def achievement_list(request):
+    """The learner's achievements, newest first, filtered by category, status and year."""
+    account = LearnerAccount.objects.filter(user=request.user).first()
+    form = AchievementFilterForm(request.GET or None)
+    achievements = Achievement.objects.none()
+    if account is not None:
+        achievements = Achievement.objects.for_account(account).select_related(
+            "category", "issuer_institution"
+        )
+        if form.is_valid():
+            achievements = form.filter(achievements)
+    context = {
+        "account": account,
+        "form": form,
+        "page": _page(request, achievements),
+        "query": _query(request),
+    }
+    return render(request, "achievements/achievement_list.html", context)
+
+
+@role_required(LEARNER)
+@require_http_methods(["GET", "POST"])
+def achievement_deposit(request):
+    account = LearnerAccount.objects.filter(user=request.user).first()
+    form = DepositForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and account is not None and form.is_valid():
+        try:
+            achievement = services.achievement_deposit(
+                acting_user=request.user,
+                account=account,
+                files=form.cleaned_data["files"],
+                **form.facts(),
+            )
+        except ServiceError as exc:
+            _refuse(form, exc)
+        else:
+            messages.success(request, _("The achievement was deposited in your learning account."))
+            return redirect("achievement_detail", pk=achievement.pk)
+    context = {"form": form, "account": account}
+    return render(request, "achievements/achievement_deposit.html", context)
+
+
+def _detail(request, achievement, *, evidence_form=None, refused=None, status=200):
+    owner = achievement.account.user_id == request.user.pk
+    context = {
+        "achievement": achievement,
+        "evidence": list(achievement.evidence.select_related("uploaded_by")),
+        "owner": owner,
+        "can_edit": owner and achievement.status == Achievement.Status.DEPOSITED,
+        "can_change_evidence": owner and achievement.status in services.EVIDENCE_OPEN,
+        "evidence_form": evidence_form or EvidenceForm(),
+        "refused": refused,
+    }
+    return render(request, "achievements/achievement_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def achievement_detail(request, pk):
+    return _detail(request, achievement_for(request.user, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def achievement_edit(request, pk):
+    achievement = achievement_for(request.user, pk, write=True)
+    initial = {
+        "category": achievement.category_id,
+        "title": achievement.title,
+        "issuer_institution": achievement.issuer_institution_id,
+        "issuer_name": achievement.issuer_name,
+        "obtained_on": achievement.obtained_on,
+        "result_kind": achievement.result_kind,
+        AchievementForm.RESULT_FIELDS[achievement.result_kind]: achievement.result_value,
+        "hours": achievement.hours,
+        "original_credits": achievement.original_credits,
+        "certificate_number": achievement.certificate_number,
+    }
+    form = AchievementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.achievement_update(
+                acting_user=request.user, achievement=achievement, **form.facts()
+            )
+        except ServiceError as exc:
+            _refuse(form, exc)
+        else:
+            messages.success(request, _("The achievement was saved."))
+            return redirect("achievement_detail", pk=achievement.pk)
+    context = {"form": form, "achievement": achievement}
+    return render(request, "achievements/achievement_edit.html", context)
+
+
+def _refused(exc: ServiceError) -> ConfirmForm:
+    form = ConfirmForm({})
+    form.is_valid()
+    form.add_error(None, ValidationError(exc.message, code=exc.code))
+    return form
+
+
+@login_required
+@require_POST
+def achievement_delete(request, pk):
+    achievement = achievement_for(request.user, pk, write=True)
+    try:
+        services.achievement_delete(acting_user=request.user, achievement=achievement)
+    except ServiceError as exc:
+        return _detail(request, achievement, refused=_refused(exc))
+    messages.success(request, _("The deposit was deleted with its evidence."))
+    return redirect("achievement_list")
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk):
+    achievement = achievement_for(request.user, pk, write=True)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(
+                acting_user=request.user, achievement=achievement, files=form.cleaned_data["files"]
+            )
+        except ServiceError as exc:
+            _refuse(form, exc)
+        else:
+            messages.success(request, _("The evidence was added."))
+            return redirect("achievement_detail", pk=achievement.pk)
+    return _detail(request, achievement, evidence_form=form)
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk):
+    evidence = evidence_for(request.user, pk, write=True)
+    try:
+        services.evidence_remove(acting_user=request.user, evidence=evidence)
+    except ServiceError as exc:
+        return _detail(request, evidence.achievement, refused=_refused(exc))
+    messages.success(request, _("The evidence file was removed."))
+    return redirect("achievement_detail", pk=evidence.achievement_id)
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk):
+    """An evidence file, as a download that is never cached, sniffed or rendered inline."""
+    evidence = evidence_for(request.user, pk)
+    extension = evidence.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=f"evidence-{evidence.pk}.{extension}",
+        content_type="application/octet-stream",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Institutions' clerks ---------------------------------------------------------------------
+
+
+@role_required(CLERK)
+@require_GET
+def achievement_clerk_list(request):
+    """The deposits this clerk made for learners, newest first."""
+    achievements = (
+        Achievement.objects.filter(deposited_by=request.user)
+        .exclude(account__user=request.user)
+        .select_related("category", "issuer_institution", "account")
+        .order_by("-created_at", "-pk")
+    )
+    context = {"page": _page(request, achievements), "query": ""}
+    return render(request, "achievements/clerk_list.html", context)
+
+
+@role_required(CLERK)
+@require_http_methods(["GET", "POST"])
+def achievement_clerk_deposit(request):
+    """Find the learner by account number (the masked name shows once it matches), then
+    deposit for them an achievement issued by the clerk's institution."""
+    institutions = services.clerk_institutions(request.user).order_by("name")
+    lookup = AccountLookupForm(request.POST or request.GET or None)
+    account = None
+    if lookup.is_bound and lookup.is_valid():
+        account = LearnerAccount.objects.filter(
+            account_number=lookup.cleaned_data["account_number"]
+        ).first()
+        if account is None:
+            lookup.add_error("account_number", _("No learning account has this number."))
+    form = None
+    if account is not None:
+        initial = {"account_number": account.account_number}
+        if request.method == "POST":
+            form = ClerkDepositForm(request.POST, request.FILES, institutions=institutions)
+        else:
+            form = ClerkDepositForm(initial=initial, institutions=institutions)
+        if request.method == "POST" and form.is_valid():
+            try:
+                achievement = services.achievement_deposit(
+                    acting_user=request.user,
+                    account=account,
+                    files=form.cleaned_data["files"],
+                    **form.facts(),
+                )
+            except ServiceError as exc:
+                _refuse(form, exc)
+            else:
+                messages.success(
+                    request, _("The achievement was deposited; the learner has been told.")
+                )
+                return redirect("achievement_detail", pk=achievement.pk)
+    context = {
+        "lookup": lookup,
+        "account": account,
+        "masked_name": masked_name(account.real_name) if account else "",
+        "form": form,
+        "has_institution": institutions.exists(),
+    }
+    return render(request, "achievements/clerk_deposit.html", context)
