@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.fields import OneLineTextField
+from creditbank.files import EXTENSIONS, detect_document_kind
 
 from ..identity import IdType, clean_id_number, clean_real_name
 from ..models import LearnerAccount
 from ..services import Identity
 
 MAX_ID_IMAGE = 5 * 1024 * 1024
-_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"%PDF-")
 
 
 def clean_mobile(raw: str) -> str:
@@ -103,9 +103,10 @@ class OpenOnlineForm(IdentityForm):
             raise ValidationError(_("The file is larger than 5 MB."))
         head = upload.read(8)
         upload.seek(0)
-        if not head.startswith(_IMAGE_SIGNATURES):
+        kind = detect_document_kind(head)
+        if kind is None:
             raise ValidationError(_("Only JPEG, PNG or PDF files are accepted."))
-        extension = {b"\xff": "jpg", b"\x89": "png", b"%": "pdf"}[head[:1]]
+        extension = EXTENSIONS[kind]
         upload.name = f"id.{extension}"  # never keep the sender's file name
         return upload
 

@@ -19,7 +19,6 @@ and ``CREDITBANK_EVIDENCE_MAX_TOTAL`` bytes per learner; it is stored under a se
 """
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +35,8 @@ from accounts.models import Institution, InstitutionStaff, LearnerAccount
 from accounts.services.notices import notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import ServiceError
+from creditbank.fields import ANGLE_BRACKETS
+from creditbank.files import detect_document_kind
 
 from ..models import Achievement, AchievementCategory, Evidence
 
@@ -67,12 +68,6 @@ CERTIFICATE_MAX = Achievement._meta.get_field("certificate_number").max_length
 ORIGINAL_NAME_MAX = Evidence._meta.get_field("original_name").max_length
 HOURS_MAX = Decimal("999999.9")
 CREDITS_MAX = Decimal("9999.99")
-ANGLE_BRACKETS = re.compile(r"[<>＜＞]")
-SIGNATURES = (
-    (b"%PDF-", Evidence.Kind.PDF),
-    (b"\xff\xd8\xff", Evidence.Kind.JPEG),
-    (b"\x89PNG\r\n\x1a\n", Evidence.Kind.PNG),
-)
 
 
 # --- Evidence files ------------------------------------------------------------------------
@@ -85,14 +80,6 @@ class CheckedFile:
     size: int
     sha256: str
     original_name: str
-
-
-def detect_kind(head: bytes) -> str | None:
-    """The evidence type told by a file's first bytes, or ``None``."""
-    for signature, kind in SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    return None
 
 
 def evidence_check(upload) -> CheckedFile:
@@ -113,7 +100,7 @@ def evidence_check(upload) -> CheckedFile:
             code="too_large",
         )
     upload.seek(0)
-    kind = detect_kind(upload.read(8))
+    kind = detect_document_kind(upload.read(8))
     if kind is None:
         raise ServiceError(
             _("“%(name)s” is not a PDF, JPEG or PNG file. Only these are accepted.")
