@@ -28,6 +28,21 @@ def role_required(*roles: str):
     return decorator
 
 
+def institution_roles(user) -> dict[int, set[str]]:
+    """{institution id: the user's roles there}, once per request."""
+    if not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_cb_institution_staff_roles", None)
+    if cached is None:
+        cached = {}
+        for institution_id, role in InstitutionStaff.objects.filter(user=user).values_list(
+            "institution_id", "role"
+        ):
+            cached.setdefault(institution_id, set()).add(role)
+        user._cb_institution_staff_roles = cached
+    return cached
+
+
 def institutions_for(user):
     """The institutions ``user`` works for or applied for (their "my institutions" list)."""
     if not user.is_authenticated:

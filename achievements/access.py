@@ -6,9 +6,11 @@ the public reads them through the standards guidance pages (``public_unit_standa
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.access import institution_roles
 from accounts.models import InstitutionStaff
 from accounts.roles import has_role
 from branches.access import staff_branch_ids
@@ -24,28 +26,13 @@ def is_centre_admin(user) -> bool:
     return user.is_authenticated and has_role(user, CENTRE_ADMIN)
 
 
-def _staff_roles(user) -> dict[int, set[str]]:
-    """{institution id: the user's roles there}, once per request."""
-    if not user.is_authenticated:
-        return {}
-    cached = getattr(user, "_cb_institution_staff_roles", None)
-    if cached is None:
-        cached = {}
-        for institution_id, role in InstitutionStaff.objects.filter(user=user).values_list(
-            "institution_id", "role"
-        ):
-            cached.setdefault(institution_id, set()).add(role)
-        user._cb_institution_staff_roles = cached
-    return cached
-
-
 def unit_standards_for(user):
     """The management list: every standard for a centre administrator; the standards of the
     institutions they work for for institution staff; nothing for anyone else."""
     standards = UnitStandard.objects.for_management()
     if is_centre_admin(user):
         return standards
-    return standards.filter(issuing_institution_id__in=list(_staff_roles(user)))
+    return standards.filter(issuing_institution_id__in=list(institution_roles(user)))
 
 
 def unit_standard_for(user, pk, *, write: bool = False) -> UnitStandard:
@@ -66,7 +53,7 @@ def unit_standard_for(user, pk, *, write: bool = False) -> UnitStandard:
         if is_centre_admin(user):
             return standard
         raise Http404
-    roles = _staff_roles(user).get(standard.issuing_institution_id, set())
+    roles = institution_roles(user).get(standard.issuing_institution_id, set())
     if roles & {InstitutionStaff.Role.ADMIN, InstitutionStaff.Role.CLERK}:
         return standard
     if roles or is_centre_admin(user):
@@ -114,15 +101,45 @@ def achievement_category_for(user, pk, *, write: bool = False) -> AchievementCat
 # --- Achievements and evidence ----------------------------------------------------------------
 
 
+# Once past the first check an achievement is before experts (who decide and hear appeals);
+# once submitted, before the centre (re-review, revocation).
+EXPERT_STATUSES = frozenset(
+    {
+        Achievement.Status.FORWARDED,
+        Achievement.Status.CONFIRMING,
+        Achievement.Status.RECOGNISED,
+        Achievement.Status.REJECTED,
+        Achievement.Status.APPEALED,
+        Achievement.Status.REVOKED,
+        Achievement.Status.EXPIRED,
+    }
+)
+CENTRE_STATUSES = EXPERT_STATUSES | {Achievement.Status.UNDER_REVIEW, Achievement.Status.RETURNED}
+
+
+def _reads_as_staff(user, achievement: Achievement) -> bool:
+    if not user.is_authenticated:
+        return False
+    branches = staff_branch_ids(user)
+    home = getattr(achievement.account, "home", None)
+    if (home is not None and home.branch_id in branches) or (
+        achievement.review_branch_id in branches
+    ):
+        return True
+    if (
+        achievement.issuer_institution_id is not None
+        and achievement.issuer_institution_id in institution_roles(user)
+    ):
+        return True
+    if achievement.status in EXPERT_STATUSES and has_role(user, "expert"):
+        return True
+    return achievement.status in CENTRE_STATUSES and has_role(user, CENTRE_ADMIN)
+
+
 def _achievement_reader(user, achievement: Achievement, *, write: bool) -> Achievement:
     if user.is_authenticated and achievement.account.user_id == user.pk:
         return achievement
-    home = getattr(achievement.account, "home", None)
-    reads = (home is not None and home.branch_id in staff_branch_ids(user)) or (
-        achievement.issuer_institution_id is not None
-        and achievement.issuer_institution_id in _staff_roles(user)
-    )
-    if reads:
+    if _reads_as_staff(user, achievement):
         if write:
             raise PermissionDenied
         return achievement
@@ -133,9 +150,11 @@ def achievement_for(user, pk, *, write: bool = False) -> Achievement:
     """A learning achievement, any status.
 
     Its owner (the learner holding the account) reads and writes it — which writes the status
-    allows is for the services to say. Branch staff of the account's home branch and any staff
-    (administrator, clerk, reviewer) of the issuing institution read it; asking to write is 403.
-    Anyone else gets 404, as for an achievement that does not exist.
+    allows is for the services to say. Branch staff of the account's home branch (or of the
+    branch that checks it) and any staff (administrator, clerk, reviewer) of the issuing
+    institution read it; so do experts once it passed the first check, and centre
+    administrators once it was submitted. Asking to write is 403 for them. Anyone else gets
+    404, as for an achievement that does not exist.
     """
     achievement = get_object_or_404(
         Achievement.objects.select_related(
@@ -154,3 +173,87 @@ def evidence_for(user, pk, *, write: bool = False) -> Evidence:
     )
     _achievement_reader(user, evidence.achievement, write=write)
     return evidence
+
+
+# --- Review (认定): the staff's page of one achievement, and the queues ----------------------
+
+
+def achievement_for_review(user, pk, *, action: str | None = None) -> Achievement:
+    """An achievement on the staff's review page, for everyone who reads it as staff (see
+    ``achievement_for``); its owner uses their own page and gets 403 here, anyone else 404.
+    With ``action``, someone who may read it but not take that step in any capacity — the
+    maker of a decision asked to re-review it, say — gets 403. Whether the status allows the
+    step is for the service to say."""
+    from .services.review import capacity
+
+    achievement = get_object_or_404(
+        Achievement.objects.select_related(
+            "account__user",
+            "account__home__branch",
+            "category",
+            "issuer_institution",
+            "deposited_by",
+            "review_branch",
+            "recognition__level",
+            "recognition__unit_standard",
+        ),
+        pk=pk,
+    )
+    if not _reads_as_staff(user, achievement):
+        if user.is_authenticated and achievement.account.user_id == user.pk:
+            raise PermissionDenied
+        raise Http404
+    if action is not None and capacity(user, achievement, action) is None:
+        raise PermissionDenied
+    return achievement
+
+
+def _member_institution_ids(user, role: str) -> list[int]:
+    """Institutions where ``user`` holds ``role`` that are approved, active alliance members."""
+    from branches.models import AllianceMembership
+
+    ids = [pk for pk, roles in institution_roles(user).items() if role in roles]
+    if not ids:
+        return []
+    return list(
+        AllianceMembership.objects.filter(
+            institution_id__in=ids,
+            institution__status="approved",
+            status=AllianceMembership.Status.ACTIVE,
+        ).values_list("institution_id", flat=True)
+    )
+
+
+# queue → (the status it holds, the roles that open it)
+REVIEW_QUEUES = {
+    "check": (
+        Achievement.Status.UNDER_REVIEW,
+        ("branch_staff", "branch_manager", "institution_clerk"),
+    ),
+    "decide": (Achievement.Status.FORWARDED, ("institution_reviewer", "expert")),
+    "confirm": (Achievement.Status.CONFIRMING, (CENTRE_ADMIN,)),
+    "appeals": (Achievement.Status.APPEALED, ("expert",)),
+}
+
+
+def review_queue_for(user, queue: str):
+    """What waits for ``user`` in ``queue``, the longest-waiting first: the first check for
+    the staff of the branch that received it and the clerks of the issuing member institution;
+    decisions for experts (all) and for the reviewers of the issuing member institution;
+    re-reviews for centre administrators; appeals for experts."""
+    status, _roles = REVIEW_QUEUES[queue]
+    achievements = Achievement.objects.waiting(status)
+    if queue == "check":
+        scope = Q(review_branch_id__in=staff_branch_ids(user)) | Q(
+            issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.CLERK)
+        )
+        return achievements.filter(scope)
+    if queue == "decide":
+        if has_role(user, "expert"):
+            return achievements
+        return achievements.filter(
+            issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.REVIEWER)
+        )
+    if queue == "confirm":
+        return achievements if is_centre_admin(user) else achievements.none()
+    return achievements if has_role(user, "expert") else achievements.none()

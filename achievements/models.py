@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -237,6 +238,14 @@ class AchievementQuerySet(models.QuerySet):
     def deposited(self):
         return self.filter(status=Achievement.Status.DEPOSITED)
 
+    def waiting(self, *statuses):
+        """Achievements in one of ``statuses``, the longest-waiting first (a review queue)."""
+        return self.filter(status__in=statuses).order_by("status_changed_at", "pk")
+
+    def due_to_expire(self, today):
+        """Recognised achievements whose validity ended before ``today``."""
+        return self.filter(status=Achievement.Status.RECOGNISED, valid_until__lt=today)
+
 
 class Achievement(models.Model):
     """A learning achievement (学习成果) deposited in a learning account, with its evidence.
@@ -251,6 +260,7 @@ class Achievement(models.Model):
         UNDER_REVIEW = "under_review", _("Under review")
         RETURNED = "returned", _("Returned for more information")
         FORWARDED = "forwarded", _("Forwarded for a decision")
+        CONFIRMING = "confirming", _("Awaiting centre re-review")
         RECOGNISED = "recognised", _("Recognised")
         REJECTED = "rejected", _("Rejected")
         APPEALED = "appealed", _("Appealed")
@@ -316,6 +326,27 @@ class Achievement(models.Model):
     )
     created_at = models.DateTimeField(_("deposited at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When it entered its current status: a review queue's age and order.
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    # The branch centre that checks it first (the account's home branch when it was submitted).
+    review_branch = models.ForeignKey(
+        "branches.BranchCentre",
+        verbose_name=_("checking branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The decision in force once recognised (kept after a revocation or expiry, for history).
+    recognition = models.ForeignKey(
+        "Recognition",
+        verbose_name=_("recognition"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
 
     objects = AchievementQuerySet.as_manager()
 
@@ -352,6 +383,17 @@ class Achievement(models.Model):
         indexes = [
             models.Index(fields=["account", "status"], name="achievement_account_status_idx"),
             models.Index(fields=["deposited_by", "-created_at"], name="achievement_depositor_idx"),
+            # The review queues: by status, oldest first; the first check also by branch.
+            models.Index(fields=["status", "status_changed_at"], name="achievement_queue_idx"),
+            models.Index(
+                fields=["review_branch", "status", "status_changed_at"],
+                name="achievement_branch_queue_idx",
+            ),
+            models.Index(
+                fields=["valid_until"],
+                name="achievement_expiry_idx",
+                condition=Q(status="recognised", valid_until__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -416,3 +458,267 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or f"{self.kind} #{self.pk}"
+
+
+# --- Recognition (认定) and the history of an achievement -------------------------------------
+
+
+class Recognition(models.Model):
+    """One decision on an achievement (认定决定): recognised at a credit value and level (matched
+    to a unit standard or stated), or rejected with a reason.
+
+    A recognition above ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` credits waits for a centre
+    re-review by someone else (maker-checker; the database refuses a decider who confirms their
+    own decision). Rows are never deleted; a decision sent back stays as ``sent_back``.
+    """
+
+    class Stage(models.TextChoices):
+        FIRST = "first", _("Decision")
+        APPEAL = "appeal", _("Decision on appeal")
+
+    class Outcome(models.TextChoices):
+        RECOGNISED = "recognised", _("Recognised")
+        REJECTED = "rejected", _("Rejected")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting centre re-review")
+        IN_FORCE = "in_force", _("In force")
+        SENT_BACK = "sent_back", _("Sent back by the centre")
+
+    achievement = models.ForeignKey(
+        Achievement,
+        verbose_name=_("achievement"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    unit_standard = models.ForeignKey(
+        UnitStandard,
+        verbose_name=_("unit standard"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recognitions",
+    )
+    credits = models.DecimalField(
+        _("credits"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    level = models.ForeignKey(
+        QualificationLevel,
+        verbose_name=_("level"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    field = models.CharField(_("field"), max_length=60, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_as = models.CharField(_("decided as"), max_length=32)
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("re-reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("re-reviewed at"), null=True, blank=True)
+    check_note = models.CharField(_("re-review note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("recognition decision (认定决定)")
+        verbose_name_plural = _("recognition decisions")
+        ordering = ["decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        outcome="recognised",
+                        credits__gt=0,
+                        level__isnull=False,
+                    )
+                    & ~Q(field="")
+                )
+                | Q(outcome="rejected", credits__isnull=True, unit_standard__isnull=True),
+                name="recognition_outcome_facts",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="recognised") | ~Q(reason=""),
+                name="recognition_rejection_has_reason",
+            ),
+            # Maker-checker: nobody re-reviews their own decision.
+            models.CheckConstraint(
+                condition=Q(checked_by__isnull=True) | ~Q(checked_by=models.F("decided_by")),
+                name="recognition_checker_is_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(outcome="recognised"),
+                name="recognition_only_credits_wait",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["achievement", "decided_at"], name="recognition_achievement_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} #{self.pk}"
+
+
+class AchievementEventQuerySet(models.QuerySet):
+    def timeline(self):
+        return self.select_related("actor").order_by("created_at", "pk")
+
+
+class AchievementEvent(models.Model):
+    """One step in an achievement's history (处理记录): who did what, when, and what they said.
+    This is what the learner and the reviewers read; the audit log keeps the same steps for
+    the auditors, tamper-evident."""
+
+    achievement = models.ForeignKey(
+        Achievement,
+        verbose_name=_("achievement"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    action = models.CharField(_("action"), max_length=16)
+    status = models.CharField(_("status after"), max_length=16, choices=Achievement.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The capacity they acted in (a role name of accounts.roles) and the unit they acted for.
+    actor_role = models.CharField(_("as"), max_length=32, blank=True)
+    actor_unit = models.CharField(_("for"), max_length=120, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = AchievementEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("achievement history entry (处理记录)")
+        verbose_name_plural = _("achievement history")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["achievement", "created_at"], name="achievement_event_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.achievement_id}"
+
+
+# --- The credit ledger (积累) -------------------------------------------------------------------
+
+
+class CreditEntryQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+    def statement(self):
+        """Oldest first, each with the balance after it (a window over the account's entries)."""
+        running = models.Window(
+            models.Sum("amount"),
+            partition_by=[models.F("account_id")],
+            order_by=[models.F("created_at").asc(), models.F("id").asc()],
+        )
+        return (
+            self.select_related("achievement", "level")
+            .annotate(balance_after=running)
+            .order_by("created_at", "id")
+        )
+
+
+class CreditEntry(models.Model):
+    """One immutable movement of credits (学分流水) on a learner's ledger.
+
+    Credits arrive as a ``deposit`` when an achievement is recognised and leave as a
+    ``reversal`` (revocation) or an ``expiry`` that cancels that deposit; each entry cites its
+    achievement and the recognition that caused it, and a cancelling entry cites the entry it
+    cancels. A balance is always a sum of entries. The database refuses UPDATE and DELETE on
+    the table, and the checks below; ``manage.py check_ledger`` proves the rest.
+    """
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit on recognition")
+        REVERSAL = "reversal", _("Reversal on revocation")
+        EXPIRY = "expiry", _("Expiry")
+
+    account = models.ForeignKey(
+        "accounts.LearnerAccount",
+        verbose_name=_("learning account"),
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+    )
+    achievement = models.ForeignKey(
+        Achievement,
+        verbose_name=_("achievement"),
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+    )
+    recognition = models.ForeignKey(
+        Recognition,
+        verbose_name=_("recognition"),
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("credits"), max_digits=8, decimal_places=2)
+    level = models.ForeignKey(
+        QualificationLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="+"
+    )
+    field = models.CharField(_("field"), max_length=60)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("cancels"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = CreditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit ledger entry (学分流水)")
+        verbose_name_plural = _("credit ledger entries")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="deposit", amount__gt=0, reverses__isnull=True)
+                | Q(kind__in=["reversal", "expiry"], amount__lt=0, reverses__isnull=False),
+                name="credit_entry_kind_sign_cause",
+            ),
+            models.UniqueConstraint(
+                fields=["recognition"],
+                condition=Q(kind="deposit"),
+                name="credit_entry_one_deposit_per_recognition",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "created_at", "id"], name="credit_entry_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

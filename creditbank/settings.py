@@ -12,6 +12,7 @@ started by the ``make`` entry points (``scripts/devservices.py``), which pass th
 import base64
 import hashlib
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -68,6 +69,15 @@ CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
 # Evidence of learning achievements: bytes per file, and in total per learner.
 CREDITBANK_EVIDENCE_MAX_FILE = env.int("CREDITBANK_EVIDENCE_MAX_FILE", default=10 * 1024 * 1024)
 CREDITBANK_EVIDENCE_MAX_TOTAL = env.int("CREDITBANK_EVIDENCE_MAX_TOTAL", default=200 * 1024 * 1024)
+
+# Recognition (认定): a decision for more credits than this waits for a centre re-review by a
+# second person; a rejection may be appealed for this many days; a review step is overdue
+# after this many working days.
+CREDITBANK_RECOGNITION_REVIEW_THRESHOLD = Decimal(
+    env.str("CREDITBANK_RECOGNITION_REVIEW_THRESHOLD", default="10")
+)
+CREDITBANK_APPEAL_DAYS = env.int("CREDITBANK_APPEAL_DAYS", default=14)
+CREDITBANK_REVIEW_DUE_WORKING_DAYS = env.int("CREDITBANK_REVIEW_DUE_WORKING_DAYS", default=15)
 
 # The city is configuration, not code (districts come from reference data).
 CREDITBANK_CITY = env.str("CREDITBANK_CITY", default="chongqing")
@@ -287,6 +297,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit-chain-checkpoint": {
         "task": "creditbank.tasks.audit_chain_checkpoint",
         "schedule": timedelta(days=1),
+    },
+    "credits-expire": {
+        "task": "achievements.tasks.credits_expire",
+        "schedule": timedelta(hours=6),
     },
 }
 

@@ -1,8 +1,6 @@
 """Writes on learning achievements, one module per subject."""
 
 from .deposits import (
-    ACHIEVEMENT_TRANSITIONS,
-    EVIDENCE_OPEN,
     achievement_delete,
     achievement_deposit,
     achievement_update,
@@ -11,6 +9,24 @@ from .deposits import (
     evidence_check,
     evidence_remove,
     evidence_used,
+)
+from .ledger import balance_of, ledger_problems
+from .review import (
+    achievement_appeal,
+    achievement_expire,
+    achievement_forward,
+    achievement_recognise,
+    achievement_reject,
+    achievement_resubmit,
+    achievement_return,
+    achievement_revoke,
+    achievement_submit,
+    allowed_actions,
+    appeal_deadline,
+    capacity,
+    credits_expire_due,
+    recognition_confirm,
+    recognition_send_back,
 )
 from .standards import (
     STANDARD_TRANSITIONS,
@@ -29,23 +45,41 @@ from .standards import (
     unit_standard_update,
     writable_institutions,
 )
+from .workflow import ACHIEVEMENT_TRANSITIONS, EVIDENCE_OPEN
 
 __all__ = [
     "ACHIEVEMENT_TRANSITIONS",
     "EVIDENCE_OPEN",
+    "STANDARD_TRANSITIONS",
+    "achievement_appeal",
+    "achievement_category_update",
     "achievement_delete",
     "achievement_deposit",
+    "achievement_expire",
+    "achievement_forward",
+    "achievement_recognise",
+    "achievement_reject",
+    "achievement_resubmit",
+    "achievement_return",
+    "achievement_revoke",
+    "achievement_submit",
     "achievement_update",
+    "allowed_actions",
+    "appeal_deadline",
+    "balance_of",
+    "can_write",
+    "capacity",
     "clerk_institutions",
+    "credits_expire_due",
     "evidence_add",
     "evidence_check",
     "evidence_remove",
     "evidence_used",
-    "STANDARD_TRANSITIONS",
-    "achievement_category_update",
-    "can_write",
     "is_author",
+    "ledger_problems",
     "qualification_level_update",
+    "recognition_confirm",
+    "recognition_send_back",
     "unit_standard_actions",
     "unit_standard_approve",
     "unit_standard_create",

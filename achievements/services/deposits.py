@@ -1,15 +1,7 @@
 """Deposit (存储): learners, and institutions' clerks for them, deposit learning achievements with
 evidence; while nothing has been reviewed the learner may still change or delete a deposit.
 
-The achievement transitions, written once here. Only the deposit part is built so far; the rest
-is the plan the recognition workflow follows::
-
-    (new) ──deposit──→ deposited ──submit──→ under_review ──forward──→ forwarded
-                                                 │  └──return──→ returned ──resubmit──→ under_review
-                          forwarded ──recognise──→ recognised ──revoke──→ revoked
-                                    └──reject────→ rejected ──appeal──→ appealed
-                                                              appealed ──recognise/reject──→ …
-                          recognised ──expire──→ expired
+The achievement state machine is in ``workflow``.
 
 While ``deposited`` the learner edits the facts, adds and removes evidence, or deletes the
 deposit (never reviewed, so nothing depends on it). While ``returned`` they add and remove
@@ -39,28 +31,10 @@ from creditbank.fields import ANGLE_BRACKETS
 from creditbank.files import detect_document_kind
 
 from ..models import Achievement, AchievementCategory, Evidence
+from .workflow import EVIDENCE_OPEN, history_add, lock, require_status
 
 Status = Achievement.Status
 ResultKind = Achievement.ResultKind
-
-# action → (statuses it may start from, status it leads to). ``None``: the row goes away.
-# Only deposit, update, evidence_add/remove and delete are implemented in this module.
-ACHIEVEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "deposit": (frozenset(), Status.DEPOSITED),
-    "update": (frozenset({Status.DEPOSITED}), Status.DEPOSITED),
-    "delete": (frozenset({Status.DEPOSITED}), None),
-    "submit": (frozenset({Status.DEPOSITED}), Status.UNDER_REVIEW),
-    "return": (frozenset({Status.UNDER_REVIEW}), Status.RETURNED),
-    "resubmit": (frozenset({Status.RETURNED}), Status.UNDER_REVIEW),
-    "forward": (frozenset({Status.UNDER_REVIEW}), Status.FORWARDED),
-    "recognise": (frozenset({Status.FORWARDED, Status.APPEALED}), Status.RECOGNISED),
-    "reject": (frozenset({Status.FORWARDED, Status.APPEALED}), Status.REJECTED),
-    "appeal": (frozenset({Status.REJECTED}), Status.APPEALED),
-    "revoke": (frozenset({Status.RECOGNISED}), Status.REVOKED),
-    "expire": (frozenset({Status.RECOGNISED}), Status.EXPIRED),
-}
-# Statuses in which the learner may add or remove evidence.
-EVIDENCE_OPEN = frozenset({Status.DEPOSITED, Status.RETURNED})
 
 TITLE_MAX = Achievement._meta.get_field("title").max_length
 ISSUER_NAME_MAX = Achievement._meta.get_field("issuer_name").max_length
@@ -395,27 +369,10 @@ def _require_active(account: LearnerAccount) -> None:
         )
 
 
-def _lock(achievement: Achievement) -> Achievement:
-    return (
-        Achievement.objects.select_for_update(of=("self",))
-        .select_related("account", "category", "issuer_institution")
-        .get(pk=achievement.pk)
-    )
-
-
 def _require_owner(acting_user, achievement: Achievement) -> None:
     if achievement.account.user_id != acting_user.pk:
         raise ServiceError(
             _("Only the learner who holds this achievement may change it."), code="not_allowed"
-        )
-
-
-def _require_status(achievement: Achievement, allowed) -> None:
-    if achievement.status not in allowed:
-        raise ServiceError(
-            _("An achievement that is “%(status)s” cannot be changed this way.")
-            % {"status": achievement.get_status_display()},
-            code="illegal_transition",
         )
 
 
@@ -492,6 +449,13 @@ def achievement_deposit(
     except IntegrityError as exc:
         raise _duplicate_error() from exc
     stored = _store(acting_user, achievement, checked)
+    history_add(
+        achievement,
+        action="deposit",
+        actor=acting_user,
+        role="institution_clerk" if by_clerk else "learner",
+        unit=issuer_institution.name if by_clerk else "",
+    )
     audit_record(
         actor=acting_user,
         action="achievement.deposit",
@@ -528,9 +492,9 @@ def achievement_update(
 ) -> Achievement:
     """The learner corrects the facts of a deposit that nobody has reviewed yet
     (``deposited`` only). Only the fields that changed are audited."""
-    locked = _lock(achievement)
+    locked = lock(achievement)
     _require_owner(acting_user, locked)
-    _require_status(locked, ACHIEVEMENT_TRANSITIONS["update"][0])
+    require_status(locked, "update")
     facts = _check_facts(
         account=locked.account,
         category=category,
@@ -571,9 +535,9 @@ def achievement_update(
 def achievement_delete(*, acting_user, achievement: Achievement) -> None:
     """The learner deletes a deposit that was never reviewed (``deposited`` only), with its
     evidence; the files go once the deletion is committed. The audit event keeps the facts."""
-    locked = _lock(achievement)
+    locked = lock(achievement)
     _require_owner(acting_user, locked)
-    _require_status(locked, ACHIEVEMENT_TRANSITIONS["delete"][0])
+    require_status(locked, "delete")
     evidence = list(locked.evidence.all())
     before = {**_summary(locked), "evidence": [_evidence_summary(e) for e in evidence]}
     pk = locked.pk
@@ -593,9 +557,9 @@ def evidence_add(*, acting_user, achievement: Achievement, files) -> list[Eviden
     """The learner adds evidence files while the achievement is deposited or returned. The
     learning account is locked while the total is counted, so concurrent uploads cannot pass
     the per-learner limit together."""
-    locked = _lock(achievement)
+    locked = lock(achievement)
     _require_owner(acting_user, locked)
-    _require_status(locked, EVIDENCE_OPEN)
+    require_status(locked, EVIDENCE_OPEN)
     checked = _check_files(files)
     if not checked:
         raise ServiceError(_("Choose at least one file."), field="files", code="required")
@@ -615,9 +579,9 @@ def evidence_add(*, acting_user, achievement: Achievement, files) -> list[Eviden
 def evidence_remove(*, acting_user, evidence: Evidence) -> None:
     """The learner removes one evidence file while the achievement is deposited or returned;
     a deposited achievement keeps at least one file."""
-    locked = _lock(evidence.achievement)
+    locked = lock(evidence.achievement)
     _require_owner(acting_user, locked)
-    _require_status(locked, EVIDENCE_OPEN)
+    require_status(locked, EVIDENCE_OPEN)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk, achievement=locked)
     if locked.evidence.count() <= 1:
         raise ServiceError(

@@ -1,0 +1,25 @@
+"""``python manage.py check_ledger``: prove the credit ledger's invariants over the whole
+database; exit 0 when they hold, 1 naming each violation otherwise."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from achievements.models import CreditEntry
+from achievements.services import ledger_problems
+
+
+class Command(BaseCommand):
+    help = "Verify every invariant of the credit ledger; exit non-zero naming each violation."
+
+    def handle(self, *args, **options):
+        problems = 0
+        for problem in ledger_problems():
+            problems += 1
+            self.stderr.write(f"VIOLATION: {problem}")
+        entries = CreditEntry.objects.count()
+        if problems:
+            raise CommandError(
+                f"The credit ledger has {problems} violation(s) ({entries} entries)."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"The credit ledger holds: {entries} entries checked.")
+        )

@@ -1,0 +1,691 @@
+"""Recognition (认定): the tiered review of a deposited achievement, and what happens to the
+credits of a recognised one. The state machine is in ``workflow``.
+
+Who acts, and in which capacity (``capacity``):
+
+- the learner who holds the achievement submits it, answers a return and appeals a rejection;
+- the first check (初审): branch staff of the branch that received it (the learner's home
+  branch) or a clerk of the issuing institution, while that institution is an active member of
+  the alliance; they forward it or return it to the learner asking for more;
+- the decision (认定): a reviewer of the issuing member institution, or an expert; it matches a
+  unit standard or states a credit value, level and field — or rejects it with a reason;
+- a recognition of more than ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` credits waits for a
+  centre administrator's re-review (复核), never by the person who decided (maker-checker);
+- an appeal (申请复核) of a rejection, within ``CREDITBANK_APPEAL_DAYS`` and once, is decided by
+  an expert who took no part in the review so far;
+- a centre administrator revokes a recognition (fraud found); the daily job expires those whose
+  validity ended. Both take the credits off the ledger with an entry that cancels the deposit.
+
+Nobody acts as staff on an achievement of their own. Each service locks the achievement, checks
+the status it starts from and the actor's capacity, and records the step (history, audit event,
+notice to the learner) in one transaction; of two concurrent steps, exactly one succeeds.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.access import institution_roles
+from accounts.models import Institution, InstitutionStaff, LearnerAccount
+from accounts.roles import has_role
+from branches.access import staff_branch_ids
+from branches.models import AllianceMembership, StaffAssignment
+from creditbank.errors import ServiceError
+
+from ..models import (
+    Achievement,
+    CreditEntry,
+    QualificationLevel,
+    Recognition,
+    UnitStandard,
+)
+from .ledger import ledger_cancel, ledger_deposit
+from .workflow import ACHIEVEMENT_TRANSITIONS, lock, record_step, require_status
+
+Status = Achievement.Status
+Stage = Recognition.Stage
+
+LEARNER_ACTIONS = frozenset({"submit", "resubmit", "appeal"})
+CHECK_ACTIONS = frozenset({"forward", "return"})
+DECIDE_ACTIONS = frozenset({"recognise", "reject"})
+RECHECK_ACTIONS = frozenset({"confirm", "send_back"})
+STAFF_ACTIONS = CHECK_ACTIONS | DECIDE_ACTIONS | RECHECK_ACTIONS | {"revoke"}
+# The steps that make someone a participant in the review (they may not decide an appeal).
+REVIEW_STEPS = ("return", "forward", "recognise", "reject", "confirm", "send_back")
+
+NOTE_MAX = 1000
+FIELD_MAX = Recognition._meta.get_field("field").max_length
+CREDITS_MAX = Decimal("999.99")
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The role someone acts in (a role name of ``accounts.roles``) and the unit they act for."""
+
+    role: str
+    unit: str = ""
+
+
+# --- Who may act ------------------------------------------------------------------------------
+
+
+def _member_institution_roles(user, institution: Institution | None) -> set[str]:
+    """The user's roles at ``institution`` if it is approved and an active alliance member."""
+    if institution is None or institution.status != Institution.Status.APPROVED:
+        return set()
+    roles = institution_roles(user).get(institution.pk, set())
+    if (
+        roles
+        and not AllianceMembership.objects.filter(
+            institution=institution, status=AllianceMembership.Status.ACTIVE
+        ).exists()
+    ):
+        return set()
+    return roles
+
+
+def _branch_capacity(user, achievement: Achievement) -> Capacity | None:
+    branch_id = achievement.review_branch_id
+    if branch_id is None or branch_id not in staff_branch_ids(user):
+        return None
+    posting = (
+        StaffAssignment.objects.filter(user=user, branch_id=branch_id)
+        .select_related("branch")
+        .order_by("role")  # "manager" before "staff"
+        .first()
+    )
+    role = "branch_manager" if posting.role == StaffAssignment.Role.MANAGER else "branch_staff"
+    return Capacity(role, posting.branch.name)
+
+
+def participants(achievement: Achievement) -> set[int]:
+    """Everyone who took a review step on the achievement so far."""
+    return set(
+        achievement.events.filter(action__in=REVIEW_STEPS, actor__isnull=False).values_list(
+            "actor_id", flat=True
+        )
+    )
+
+
+def pending_decision(achievement: Achievement) -> Recognition | None:
+    return achievement.decisions.filter(status=Recognition.Status.PENDING).last()
+
+
+def capacity(user, achievement: Achievement, action: str) -> Capacity | None:
+    """The capacity in which ``user`` may take ``action`` on ``achievement`` — whatever its
+    status — or ``None`` when they may not."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    owner = achievement.account.user_id == user.pk
+    if action in LEARNER_ACTIONS:
+        return Capacity("learner") if owner else None
+    if owner or action not in STAFF_ACTIONS:
+        return None
+    institution = achievement.issuer_institution
+    if action in CHECK_ACTIONS:
+        found = _branch_capacity(user, achievement)
+        if found is None and InstitutionStaff.Role.CLERK in _member_institution_roles(
+            user, institution
+        ):
+            found = Capacity("institution_clerk", institution.name)
+        return found
+    if action in DECIDE_ACTIONS:
+        if achievement.status == Status.APPEALED:
+            if has_role(user, "expert") and user.pk not in participants(achievement):
+                return Capacity("expert")
+            return None
+        if InstitutionStaff.Role.REVIEWER in _member_institution_roles(user, institution):
+            return Capacity("institution_reviewer", institution.name)
+        return Capacity("expert") if has_role(user, "expert") else None
+    if not has_role(user, "centre_admin"):
+        return None
+    if action in RECHECK_ACTIONS:
+        decision = pending_decision(achievement)
+        if decision is not None and decision.decided_by_id == user.pk:
+            return None  # maker-checker: never the person who decided
+    return Capacity("centre_admin")
+
+
+def allowed_actions(user, achievement: Achievement) -> set[str]:
+    """The steps ``user`` may take on ``achievement`` now (its status and their capacity)."""
+    return {
+        action
+        for action in LEARNER_ACTIONS | STAFF_ACTIONS
+        if achievement.status in ACHIEVEMENT_TRANSITIONS[action][0]
+        and capacity(user, achievement, action) is not None
+    }
+
+
+def _require_capacity(user, achievement: Achievement, action: str) -> Capacity:
+    found = capacity(user, achievement, action)
+    if found is None:
+        raise ServiceError(_("You may not take this step on this achievement."), code="not_allowed")
+    return found
+
+
+def _start(acting_user, achievement: Achievement, action: str) -> tuple[Achievement, Capacity]:
+    """Lock the achievement, then check the status it is in and the actor's capacity."""
+    locked = lock(achievement)
+    require_status(locked, action)
+    return locked, _require_capacity(acting_user, locked, action)
+
+
+def _text(value, *, field: str, required: bool = True, max_length: int = NOTE_MAX) -> str:
+    value = unicodedata.normalize("NFC", str(value or "")).strip()
+    if required and not value:
+        raise ServiceError(_("This field is required."), field=field, code="required")
+    if len(value) > max_length:
+        raise ServiceError(
+            _("At most %(max)d characters, please.") % {"max": max_length},
+            field=field,
+            code="max_length",
+        )
+    return value
+
+
+def _require_active_account(account: LearnerAccount) -> None:
+    if account.status != LearnerAccount.Status.ACTIVE:
+        raise ServiceError(
+            _("This learning account is not active, so it cannot apply for anything now."),
+            code="account_not_active",
+        )
+
+
+# --- The learner ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def achievement_submit(*, acting_user, achievement: Achievement) -> Achievement:
+    """The learner applies for recognition of a deposit. It goes to the first check at the
+    learner's home branch (and, for a member institution's own outcome, its clerks)."""
+    locked, cap = _start(acting_user, achievement, "submit")
+    _require_active_account(locked.account)
+    home = getattr(locked.account, "home", None)
+    if home is None:
+        raise ServiceError(
+            _(
+                "Your learning account has no home branch to check the application. "
+                "Please ask any service point for help."
+            ),
+            code="no_branch",
+        )
+    locked.review_branch_id = home.branch_id
+    record_step(
+        locked,
+        action="submit",
+        actor=acting_user,
+        role=cap.role,
+        fields=("review_branch",),
+        audit={"review_branch": home.branch_id},
+        notice=(
+            _("Your application for recognition was received"),
+            _("“%(title)s” is waiting for its first check at the branch centre.")
+            % {"title": locked.title},
+        ),
+    )
+    return locked
+
+
+@transaction.atomic
+def achievement_resubmit(*, acting_user, achievement: Achievement, answer: str) -> Achievement:
+    """The learner answers a return (after adding evidence if asked); it goes back to the
+    first check."""
+    locked, cap = _start(acting_user, achievement, "resubmit")
+    _require_active_account(locked.account)
+    answer = _text(answer, field="answer")
+    record_step(
+        locked,
+        action="resubmit",
+        actor=acting_user,
+        role=cap.role,
+        note=answer,
+        notice=(
+            _("Your answer was sent"),
+            _("“%(title)s” is back with the branch centre for its first check.")
+            % {"title": locked.title},
+        ),
+    )
+    return locked
+
+
+def appeal_deadline(achievement: Achievement) -> date | None:
+    """The last day to appeal a rejection, or ``None`` when it cannot be appealed (not
+    rejected, or already decided on appeal)."""
+    if achievement.status != Status.REJECTED:
+        return None
+    decision = achievement.decisions.order_by("-decided_at", "-pk").first()
+    if decision is None or decision.stage == Stage.APPEAL:
+        return None
+    rejected_on = timezone.localdate(achievement.status_changed_at)
+    return rejected_on + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
+
+
+@transaction.atomic
+def achievement_appeal(*, acting_user, achievement: Achievement, statement: str) -> Achievement:
+    """The learner appeals a rejection (申请复核) with a statement, within the appeal period
+    and once; an expert who took no part in the review decides."""
+    locked, cap = _start(acting_user, achievement, "appeal")
+    deadline = appeal_deadline(locked)
+    if deadline is None:
+        raise ServiceError(
+            _("This decision was made on appeal; it cannot be appealed again."),
+            code="appeal_used",
+        )
+    if timezone.localdate() > deadline:
+        raise ServiceError(
+            _("The appeal period ended on %(date)s.") % {"date": date_format(deadline)},
+            code="appeal_late",
+        )
+    statement = _text(statement, field="statement", max_length=2000)
+    record_step(
+        locked,
+        action="appeal",
+        actor=acting_user,
+        role=cap.role,
+        note=statement,
+        notice=(
+            _("Your appeal was received"),
+            _("An expert who took no part in the first decision will decide on “%(title)s”.")
+            % {"title": locked.title},
+        ),
+    )
+    return locked
+
+
+# --- The first check --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def achievement_forward(*, acting_user, achievement: Achievement, note: str = "") -> Achievement:
+    """The first check found the evidence complete and authentic: forward it for a decision."""
+    locked, cap = _start(acting_user, achievement, "forward")
+    record_step(
+        locked,
+        action="forward",
+        actor=acting_user,
+        role=cap.role,
+        unit=cap.unit,
+        note=_text(note, field="note", required=False, max_length=300),
+        notice=(
+            _("Your achievement passed the first check"),
+            _("“%(title)s” was forwarded for a recognition decision.") % {"title": locked.title},
+        ),
+    )
+    return locked
+
+
+@transaction.atomic
+def achievement_return(*, acting_user, achievement: Achievement, message: str) -> Achievement:
+    """The first check needs more: return it to the learner saying what is missing."""
+    locked, cap = _start(acting_user, achievement, "return")
+    message = _text(message, field="message")
+    record_step(
+        locked,
+        action="return",
+        actor=acting_user,
+        role=cap.role,
+        unit=cap.unit,
+        note=message,
+        notice=(
+            _("More information is needed"),
+            _("“%(title)s” was returned to you: %(message)s")
+            % {"title": locked.title, "message": message},
+        ),
+    )
+    return locked
+
+
+# --- The decision -----------------------------------------------------------------------------
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def valid_until(achievement: Achievement) -> date | None:
+    """The end of the achievement's validity: its category's period from the date obtained."""
+    years = achievement.category.validity_years
+    return _add_years(achievement.obtained_on, years) if years else None
+
+
+def _require_still_valid(achievement: Achievement) -> date | None:
+    until = valid_until(achievement)
+    if until is not None and until <= timezone.localdate():
+        raise ServiceError(
+            _(
+                "An achievement of this category is valid for %(years)d years; this one's "
+                "validity ended on %(date)s, so it cannot be recognised."
+            )
+            % {"years": achievement.category.validity_years, "date": date_format(until)},
+            code="validity_ended",
+        )
+    return until
+
+
+def _recognition_facts(
+    *, unit_standard, credits, level, field
+) -> tuple[UnitStandard | None, Decimal, QualificationLevel, str]:
+    """A unit standard (approved) gives credits, level and field; otherwise all three are
+    stated."""
+    if unit_standard is not None:
+        if unit_standard.status != UnitStandard.Status.APPROVED:
+            raise ServiceError(
+                _("Choose a unit standard that is approved."),
+                field="unit_standard",
+                code="standard",
+            )
+        return unit_standard, unit_standard.credit_value, unit_standard.level, unit_standard.field
+    if credits is None or level is None or not str(field or "").strip():
+        raise ServiceError(
+            _("Match a unit standard, or state the credits, the level and the field."),
+            field="unit_standard",
+            code="facts",
+        )
+    if credits <= 0 or credits > CREDITS_MAX or credits != credits.quantize(Decimal("0.01")):
+        raise ServiceError(
+            _("Give a credit value from 0.01 to %(max)s, with at most two decimal places.")
+            % {"max": CREDITS_MAX},
+            field="credits",
+            code="credits",
+        )
+    if not isinstance(level, QualificationLevel) or not level.is_active:
+        raise ServiceError(_("Choose a level that is in use."), field="level", code="level")
+    return None, credits, level, _text(field, field="field", max_length=FIELD_MAX)
+
+
+def _credit_in(decision: Recognition, achievement: Achievement, acting_user, until) -> None:
+    """Make ``decision`` the recognition in force and put its credits on the ledger."""
+    achievement.recognition = decision
+    achievement.valid_until = until
+    ledger_deposit(recognition=decision, acting_user=acting_user)
+
+
+def _recognised_notice(achievement: Achievement, decision: Recognition) -> tuple[str, str]:
+    return (
+        _("Your achievement was recognised"),
+        _("“%(title)s” was recognised at level %(level)s: %(credits)s credits in %(field)s.")
+        % {
+            "title": achievement.title,
+            "level": decision.level.number,
+            "credits": decision.credits,
+            "field": decision.field,
+        },
+    )
+
+
+@transaction.atomic
+def achievement_recognise(
+    *,
+    acting_user,
+    achievement: Achievement,
+    unit_standard: UnitStandard | None = None,
+    credits: Decimal | None = None,
+    level: QualificationLevel | None = None,
+    field: str = "",
+    note: str = "",
+) -> Recognition:
+    """Recognise a forwarded (or appealed) achievement: matched to a unit standard, or at a
+    stated credit value, level and field. Up to the threshold the credits go on the ledger at
+    once; above it the decision waits for a centre re-review by someone else."""
+    locked, cap = _start(acting_user, achievement, "recognise")
+    standard, credits, level, field = _recognition_facts(
+        unit_standard=unit_standard, credits=credits, level=level, field=field
+    )
+    until = _require_still_valid(locked)
+    note = _text(note, field="note", required=False)
+    needs_check = credits > settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD
+    decision = Recognition.objects.create(
+        achievement=locked,
+        stage=Stage.APPEAL if locked.status == Status.APPEALED else Stage.FIRST,
+        outcome=Recognition.Outcome.RECOGNISED,
+        status=Recognition.Status.PENDING if needs_check else Recognition.Status.IN_FORCE,
+        unit_standard=standard,
+        credits=credits,
+        level=level,
+        field=field,
+        reason=note,
+        decided_by=acting_user,
+        decided_as=cap.role,
+    )
+    facts = {
+        "decision": decision.pk,
+        "unit_standard": standard.code if standard else None,
+        "credits": str(credits),
+        "level": level.number,
+        "field": field,
+    }
+    if needs_check:
+        record_step(
+            locked,
+            action="recognise",
+            actor=acting_user,
+            role=cap.role,
+            unit=cap.unit,
+            note=note,
+            status=Status.CONFIRMING,
+            audit=facts,
+            notice=(
+                _("Your achievement awaits a centre re-review"),
+                _(
+                    "A decision to recognise “%(title)s” at %(credits)s credits was made; the "
+                    "centre re-reviews every decision above %(threshold)s credits."
+                )
+                % {
+                    "title": locked.title,
+                    "credits": credits,
+                    "threshold": settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD,
+                },
+            ),
+        )
+        return decision
+    _credit_in(decision, locked, acting_user, until)
+    record_step(
+        locked,
+        action="recognise",
+        actor=acting_user,
+        role=cap.role,
+        unit=cap.unit,
+        note=note,
+        fields=("recognition", "valid_until"),
+        audit=facts,
+        notice=_recognised_notice(locked, decision),
+    )
+    return decision
+
+
+@transaction.atomic
+def achievement_reject(*, acting_user, achievement: Achievement, reason: str) -> Recognition:
+    """Reject a forwarded (or appealed) achievement with a reason the learner reads. A first
+    rejection may be appealed within ``CREDITBANK_APPEAL_DAYS``."""
+    locked, cap = _start(acting_user, achievement, "reject")
+    reason = _text(reason, field="reason")
+    stage = Stage.APPEAL if locked.status == Status.APPEALED else Stage.FIRST
+    decision = Recognition.objects.create(
+        achievement=locked,
+        stage=stage,
+        outcome=Recognition.Outcome.REJECTED,
+        status=Recognition.Status.IN_FORCE,
+        reason=reason,
+        decided_by=acting_user,
+        decided_as=cap.role,
+    )
+    if stage == Stage.FIRST:
+        deadline = timezone.localdate() + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
+        body = _("“%(title)s” was not recognised: %(reason)s You may appeal until %(date)s.") % {
+            "title": locked.title,
+            "reason": reason,
+            "date": date_format(deadline),
+        }
+    else:
+        body = _("Your appeal on “%(title)s” was not upheld: %(reason)s") % {
+            "title": locked.title,
+            "reason": reason,
+        }
+    record_step(
+        locked,
+        action="reject",
+        actor=acting_user,
+        role=cap.role,
+        unit=cap.unit,
+        note=reason,
+        audit={"decision": decision.pk, "stage": stage},
+        notice=(_("Your achievement was not recognised"), body),
+    )
+    return decision
+
+
+# --- The centre re-review (maker-checker) ------------------------------------------------------
+
+
+def _pending(achievement: Achievement) -> Recognition:
+    decision = pending_decision(achievement)
+    if decision is None:  # a confirming achievement always has one; the database says so
+        raise ServiceError(_("There is no decision waiting for a re-review."), code="no_decision")
+    return (
+        Recognition.objects.select_for_update(of=("self",))
+        .select_related("level")
+        .get(pk=decision.pk)
+    )
+
+
+@transaction.atomic
+def recognition_confirm(*, acting_user, achievement: Achievement, note: str = "") -> Recognition:
+    """A centre administrator who did not make the decision confirms it: the achievement is
+    recognised and its credits go on the ledger."""
+    locked, cap = _start(acting_user, achievement, "confirm")
+    decision = _pending(locked)
+    until = _require_still_valid(locked)
+    decision.status = Recognition.Status.IN_FORCE
+    decision.checked_by = acting_user
+    decision.checked_at = timezone.now()
+    decision.check_note = _text(note, field="note", required=False, max_length=300)
+    decision.save(update_fields=["status", "checked_by", "checked_at", "check_note"])
+    _credit_in(decision, locked, acting_user, until)
+    record_step(
+        locked,
+        action="confirm",
+        actor=acting_user,
+        role=cap.role,
+        note=decision.check_note,
+        fields=("recognition", "valid_until"),
+        audit={"decision": decision.pk, "decided_by": decision.decided_by_id},
+        notice=_recognised_notice(locked, decision),
+    )
+    return decision
+
+
+@transaction.atomic
+def recognition_send_back(*, acting_user, achievement: Achievement, reason: str) -> Recognition:
+    """A centre administrator who did not make the decision sends it back with a reason; the
+    achievement waits for a new decision (on appeal, if the decision was one)."""
+    locked, cap = _start(acting_user, achievement, "send_back")
+    decision = _pending(locked)
+    reason = _text(reason, field="reason", max_length=300)
+    decision.status = Recognition.Status.SENT_BACK
+    decision.checked_by = acting_user
+    decision.checked_at = timezone.now()
+    decision.check_note = reason
+    decision.save(update_fields=["status", "checked_by", "checked_at", "check_note"])
+    record_step(
+        locked,
+        action="send_back",
+        actor=acting_user,
+        role=cap.role,
+        note=reason,
+        status=Status.APPEALED if decision.stage == Stage.APPEAL else Status.FORWARDED,
+        audit={"decision": decision.pk, "decided_by": decision.decided_by_id},
+        notice=(
+            _("Your achievement goes back for a new decision"),
+            _("The centre's re-review sent the decision on “%(title)s” back: %(reason)s")
+            % {"title": locked.title, "reason": reason},
+        ),
+    )
+    return decision
+
+
+# --- Revocation and expiry --------------------------------------------------------------------
+
+
+@transaction.atomic
+def achievement_revoke(*, acting_user, achievement: Achievement, reason: str) -> CreditEntry:
+    """A centre administrator revokes a recognition (e.g. the evidence was forged); its
+    credits leave the ledger by a reversing entry."""
+    locked, cap = _start(acting_user, achievement, "revoke")
+    reason = _text(reason, field="reason", max_length=300)
+    entry = ledger_cancel(
+        achievement=locked, kind=CreditEntry.Kind.REVERSAL, acting_user=acting_user, note=reason
+    )
+    record_step(
+        locked,
+        action="revoke",
+        actor=acting_user,
+        role=cap.role,
+        note=reason,
+        audit={"credit_entry": entry.pk, "credits": str(entry.amount)},
+        notice=(
+            _("A recognition was revoked"),
+            _(
+                "The recognition of “%(title)s” was revoked and its %(credits)s credits taken "
+                "off your ledger: %(reason)s"
+            )
+            % {"title": locked.title, "credits": -entry.amount, "reason": reason},
+        ),
+    )
+    return entry
+
+
+@transaction.atomic
+def achievement_expire(
+    *, achievement: Achievement, today: date | None = None
+) -> CreditEntry | None:
+    """The validity of a recognised achievement ended: its credits leave the ledger by an
+    expiry entry. Safe to run twice: an achievement no longer recognised (or not yet due) is
+    left alone and ``None`` returned."""
+    today = today or timezone.localdate()
+    locked = lock(achievement)
+    if locked.status != Status.RECOGNISED or not locked.valid_until or locked.valid_until >= today:
+        return None
+    note = _("Validity ended on %(date)s") % {"date": locked.valid_until.isoformat()}
+    entry = ledger_cancel(
+        achievement=locked, kind=CreditEntry.Kind.EXPIRY, acting_user=None, note=note
+    )
+    record_step(
+        locked,
+        action="expire",
+        actor=None,
+        note=note,
+        audit={"credit_entry": entry.pk, "credits": str(entry.amount)},
+        notice=(
+            _("Credits expired"),
+            _(
+                "The validity of “%(title)s” ended on %(date)s; its %(credits)s credits have "
+                "expired."
+            )
+            % {
+                "title": locked.title,
+                "date": date_format(locked.valid_until),
+                "credits": -entry.amount,
+            },
+        ),
+    )
+    return entry
+
+
+def credits_expire_due(*, today: date | None = None) -> int:
+    """Expire every recognised achievement whose validity ended before ``today``, each in its
+    own transaction; returns how many expired."""
+    today = today or timezone.localdate()
+    expired = 0
+    for pk in Achievement.objects.due_to_expire(today).values_list("pk", flat=True).iterator():
+        expired += achievement_expire(achievement=Achievement(pk=pk), today=today) is not None
+    return expired
