@@ -26,3 +26,8 @@ lint: setup
 # Extract the page strings into locale/zh_Hans (then translate the new entries).
 messages: setup
 	@$(PY) manage.py makemessages -l zh_Hans --ignore .venv --ignore var --no-obsolete
+
+# The benchmark of the archive and a staff queue at 10 000 and 100 000 learners, in a database of
+# its own (creditbank_bench); prints a Markdown table. Larger: make bench ARGS="--learners 1000000"
+bench: setup
+	@$(PY) scripts/devservices.py bench $(ARGS)

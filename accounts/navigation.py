@@ -19,11 +19,23 @@ class NavItem:
 SIGNED_IN_ITEMS = [
     NavItem("desk", _("My desk")),
     NavItem("my_account", _("My learning account"), frozenset({"learner"})),
-    NavItem("achievement_list", _("My achievements"), frozenset({"learner"})),
+    NavItem("archive", _("My learning archive"), frozenset({"learner"})),
     NavItem(
         "achievement_clerk_deposit", _("Deposit for a learner"), frozenset({"institution_clerk"})
     ),
     NavItem("desk_accounts", _("Learning accounts"), frozenset({"branch_staff", "branch_manager"})),
+    NavItem(
+        "review_check_queue",
+        _("First check"),
+        frozenset({"branch_staff", "branch_manager", "institution_clerk"}),
+    ),
+    NavItem(
+        "review_decide_queue",
+        _("Recognition decisions"),
+        frozenset({"institution_reviewer", "expert"}),
+    ),
+    NavItem("review_confirm_queue", _("Centre re-review"), frozenset({"centre_admin"})),
+    NavItem("review_appeals_queue", _("Appeals"), frozenset({"expert"})),
     NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
     NavItem("role_grants", _("Roles and powers"), frozenset({"security_admin"})),
     NavItem("institution_list", _("Institution applications"), frozenset({"centre_admin"})),

@@ -49,8 +49,8 @@ def has_role(user, *names: str) -> bool:
     return bool(roles_of(user) & set(names))
 
 
-def role_labels(user) -> list[str]:
-    """Human names of the person's roles, in a stable order."""
+def role_label(name: str) -> str:
+    """The human name of one role name (``institution_clerk`` → "Clerk")."""
     from django.utils.translation import gettext_lazy as _
 
     from .models import InstitutionStaff, Role
@@ -58,4 +58,9 @@ def role_labels(user) -> list[str]:
     labels = {LEARNER: _("Learner"), **{r.value: r.label for r in Role}}
     labels |= {f"institution_{r.value}": r.label for r in InstitutionStaff.Role}
     labels |= {"branch_manager": _("Branch manager"), "branch_staff": _("Branch staff")}
-    return [str(labels.get(name, name)) for name in sorted(roles_of(user))]
+    return str(labels.get(name, name))
+
+
+def role_labels(user) -> list[str]:
+    """Human names of the person's roles, in a stable order."""
+    return [role_label(name) for name in sorted(roles_of(user))]

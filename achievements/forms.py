@@ -450,7 +450,9 @@ class AchievementFilterForm(forms.Form):
         choices=[("", _("All statuses")), *Achievement.Status.choices],
         required=False,
     )
-    year = forms.IntegerField(label=_("Year obtained"), required=False, min_value=1900)
+    year = forms.IntegerField(
+        label=_("Year obtained"), required=False, min_value=1900, max_value=2100
+    )
 
     def filter(self, achievements):
         data = self.cleaned_data

@@ -618,6 +618,39 @@ class AchievementEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.achievement_id}"
 
+    @property
+    def label(self) -> str:
+        """What happened, in the reader's language."""
+        if self.action == "recognise" and self.status == Achievement.Status.CONFIRMING:
+            return str(_("Decided to recognise; sent to the centre for re-review"))
+        return str(EVENT_LABELS.get(self.action, self.action))
+
+    @property
+    def actor_display(self) -> str:
+        """The capacity and unit they acted in, e.g. "Branch staff · 渝中区分中心"; the bank
+        itself for an automatic step."""
+        from accounts.roles import role_label
+
+        if not self.actor_role:
+            return str(_("The credit bank (automatic)"))
+        return " · ".join(filter(None, [role_label(self.actor_role), self.actor_unit]))
+
+
+EVENT_LABELS = {
+    "deposit": _("Deposited"),
+    "submit": _("Applied for recognition"),
+    "return": _("Returned for more information"),
+    "resubmit": _("Answered and sent back for checking"),
+    "forward": _("Passed the first check; forwarded for a decision"),
+    "recognise": _("Recognised"),
+    "reject": _("Rejected"),
+    "confirm": _("Re-reviewed and confirmed by the centre"),
+    "send_back": _("Sent back by the centre for a new decision"),
+    "appeal": _("Appealed"),
+    "revoke": _("Recognition revoked"),
+    "expire": _("Validity ended; credits expired"),
+}
+
 
 # --- The credit ledger (积累) -------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_deposits
+from . import views, views_deposits, views_review
 
 urlpatterns = [
     # The public standards guidance (标准指南).
@@ -26,7 +26,7 @@ urlpatterns = [
     path("standards/manage/levels/<int:pk>/edit/", views.level_edit, name="level_edit"),
     path("standards/manage/categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
     # Deposits (存储): the learner's achievements and evidence, and clerks' deposits.
-    path("my/achievements/", views_deposits.achievement_list, name="achievement_list"),
+    path("my/archive/", views_deposits.archive, name="archive"),
     path("my/achievements/new/", views_deposits.achievement_deposit, name="achievement_deposit"),
     path("my/achievements/<int:pk>/", views_deposits.achievement_detail, name="achievement_detail"),
     path(
@@ -38,6 +38,16 @@ urlpatterns = [
         name="achievement_delete",
     ),
     path("my/achievements/<int:pk>/evidence/", views_deposits.evidence_add, name="evidence_add"),
+    # The learner's steps in recognition: apply, answer a return, appeal a rejection.
+    *(
+        path(
+            f"my/achievements/<int:pk>/{slug}/",
+            views_deposits.achievement_step,
+            {"action": action},
+            name=f"achievement_{action}",
+        )
+        for action, slug in (("submit", "apply"), ("resubmit", "answer"), ("appeal", "appeal"))
+    ),
     path(
         "my/achievements/evidence/<int:pk>/remove/",
         views_deposits.evidence_remove,
@@ -57,5 +67,25 @@ urlpatterns = [
         "institution/deposits/new/",
         views_deposits.achievement_clerk_deposit,
         name="achievement_clerk_deposit",
+    ),
+    # Recognition (认定): the staff's queues, the review page and its steps.
+    *(
+        path(
+            f"review/{queue}/",
+            views_review.review_queue,
+            {"queue": queue},
+            name=f"review_{queue}_queue",
+        )
+        for queue in ("check", "decide", "confirm", "appeals")
+    ),
+    path("review/<int:pk>/", views_review.review_detail, name="review_detail"),
+    *(
+        path(
+            f"review/<int:pk>/{action.replace('_', '-')}/",
+            views_review.review_step,
+            {"action": action},
+            name=f"review_{action}",
+        )
+        for action in views_review.STEP_ORDER
     ),
 ]

@@ -5,9 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import role_required
@@ -25,7 +28,8 @@ from .forms import (
     DepositForm,
     EvidenceForm,
 )
-from .models import Achievement
+from .forms_review import AnswerForm, AppealForm
+from .models import Achievement, AchievementEvent, CreditEntry
 
 LEARNER = "learner"
 CLERK = "institution_clerk"
@@ -58,24 +62,32 @@ def masked_name(name: str) -> str:
 
 @role_required(LEARNER)
 @require_GET
-def achievement_list(request):
-    """The learner's achievements, newest first, filtered by category, status and year."""
+def archive(request):
+    """The lifelong learning archive (终身学习档案): the credit balance by level and field,
+    every achievement with its status and history (filtered by category, status and year),
+    and the statement of ledger entries — each list paginated, in a fixed number of queries."""
     account = LearnerAccount.objects.filter(user=request.user).first()
     form = AchievementFilterForm(request.GET or None)
-    achievements = Achievement.objects.none()
+    context = {"account": account, "form": form, "query": _query(request)}
     if account is not None:
-        achievements = Achievement.objects.for_account(account).select_related(
-            "category", "issuer_institution"
+        achievements = (
+            Achievement.objects.for_account(account)
+            .select_related("category", "issuer_institution", "recognition__level")
+            .prefetch_related(Prefetch("events", queryset=AchievementEvent.objects.timeline()))
         )
         if form.is_valid():
             achievements = form.filter(achievements)
-    context = {
-        "account": account,
-        "form": form,
-        "page": _page(request, achievements),
-        "query": _query(request),
-    }
-    return render(request, "achievements/achievement_list.html", context)
+        statement = CreditEntry.objects.for_account(account).statement()
+        entries = Paginator(statement.order_by("-created_at", "-id"), 20)
+        params = request.GET.copy()
+        params.pop("entries", None)
+        context.update(
+            page=_page(request, achievements),
+            balance=services.balance_of(account),
+            statement=entries.get_page(request.GET.get("entries")),
+            statement_query=params.urlencode(),
+        )
+    return render(request, "achievements/archive.html", context)
 
 
 @role_required(LEARNER)
@@ -100,18 +112,73 @@ def achievement_deposit(request):
     return render(request, "achievements/achievement_deposit.html", context)
 
 
-def _detail(request, achievement, *, evidence_form=None, refused=None, status=200):
+def _detail(request, achievement, *, evidence_form=None, refused=None, bound=None, status=200):
     owner = achievement.account.user_id == request.user.pk
+    allowed = services.allowed_actions(request.user, achievement) if owner else set()
+    deadline = services.appeal_deadline(achievement) if owner else None
+    if deadline is not None and deadline < timezone.localdate():
+        allowed.discard("appeal")
+    steps = {
+        action: (bound or {}).get(action) or LEARNER_STEP_FORMS[action]()
+        for action in LEARNER_STEP_FORMS
+        if action in allowed
+    }
     context = {
         "achievement": achievement,
         "evidence": list(achievement.evidence.select_related("uploaded_by")),
+        "events": list(achievement.events.timeline()),
+        "decision": _last_decision(achievement),
         "owner": owner,
         "can_edit": owner and achievement.status == Achievement.Status.DEPOSITED,
         "can_change_evidence": owner and achievement.status in services.EVIDENCE_OPEN,
         "evidence_form": evidence_form or EvidenceForm(),
         "refused": refused,
+        "steps": steps,
+        "appeal_deadline": deadline,
     }
     return render(request, "achievements/achievement_detail.html", context, status=status)
+
+
+def _last_decision(achievement):
+    return (
+        achievement.decisions.select_related("unit_standard", "level")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+LEARNER_STEP_FORMS = {"submit": ConfirmForm, "resubmit": AnswerForm, "appeal": AppealForm}
+LEARNER_STEP_SERVICES = {
+    "submit": services.achievement_submit,
+    "resubmit": services.achievement_resubmit,
+    "appeal": services.achievement_appeal,
+}
+LEARNER_STEP_DONE = {
+    "submit": gettext_lazy("Your application for recognition was sent to the branch centre."),
+    "resubmit": gettext_lazy("Your answer was sent; the branch centre checks it again."),
+    "appeal": gettext_lazy("Your appeal was sent; an expert will decide."),
+}
+
+
+@login_required
+@require_POST
+def achievement_step(request, pk, action: str):
+    """The learner applies for recognition, answers a return or appeals a rejection."""
+    achievement = achievement_for(request.user, pk, write=True)
+    form = LEARNER_STEP_FORMS[action](request.POST)
+    if form.is_valid():
+        try:
+            LEARNER_STEP_SERVICES[action](
+                acting_user=request.user, achievement=achievement, **form.cleaned_data
+            )
+        except ServiceError as exc:
+            if exc.field in form.fields:
+                _refuse(form, exc)
+                return _detail(request, achievement, bound={action: form})
+            return _detail(request, achievement, bound={action: form}, refused=_refused(exc))
+        messages.success(request, str(LEARNER_STEP_DONE[action]))
+        return redirect("achievement_detail", pk=achievement.pk)
+    return _detail(request, achievement, bound={action: form})
 
 
 @login_required
@@ -167,7 +234,7 @@ def achievement_delete(request, pk):
     except ServiceError as exc:
         return _detail(request, achievement, refused=_refused(exc))
     messages.success(request, _("The deposit was deleted with its evidence."))
-    return redirect("achievement_list")
+    return redirect("archive")
 
 
 @login_required

@@ -8,6 +8,7 @@ and stops both when it ends — on Ctrl-C too — keeping their data for the nex
     python scripts/devservices.py run            # migrate, seed once, serve with worker and beat
     python scripts/devservices.py test [ARGS]    # the test suite (pytest ARGS)
     python scripts/devservices.py exec CMD...    # any command with the services up
+    python scripts/devservices.py bench [ARGS]   # manage.py bench ARGS in creditbank_bench
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 PY = sys.executable
 DEMO_MARKER = VAR / ".demo-seeded"
+BENCH_DATABASE = "creditbank_bench"
 
 
 def log(message: str) -> None:
@@ -131,6 +134,33 @@ def prepare(env: dict[str, str], *, seed: bool) -> None:
         DEMO_MARKER.write_text("seeded\n")
 
 
+def with_database(url: str, name: str) -> str:
+    """``url`` naming the database ``name`` instead (host, user and query string kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def bench(env: dict[str, str], args: list[str]) -> int:
+    """`make bench`: the benchmark in a database of its own, never the dev or test one (it
+    fills it with millions of rows and empties it at will), with a cache namespace of its own."""
+    import psycopg
+
+    url = with_database(env["DATABASE_URL"], BENCH_DATABASE)
+    # Connected to the maintenance database, or else to the configured one, to create it.
+    try:
+        conn = psycopg.connect(with_database(url, "postgres"), autocommit=True)
+    except psycopg.OperationalError:
+        conn = psycopg.connect(env["DATABASE_URL"], autocommit=True)
+    with conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE])
+        if found.fetchone() is None:
+            log(f"creating the database {BENCH_DATABASE}…")
+            conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    env = {**env, "DATABASE_URL": url, "CACHE_KEY_PREFIX": "creditbank-bench"}
+    prepare(env, seed=False)
+    return subprocess.run([PY, "manage.py", "bench", *args], cwd=ROOT, env=env).returncode
+
+
 class Children:
     """The processes `make run` serves with, each in its own session so that Ctrl-C reaches
     this script alone, which then stops them in order."""
@@ -199,7 +229,7 @@ def run(env: dict[str, str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "exec"}:
+    if not argv or argv[0] not in {"run", "test", "exec", "bench"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -210,6 +240,8 @@ def main(argv: list[str]) -> int:
         env = services.start()
         if command == "run":
             return run(env)
+        if command == "bench":
+            return bench(env, rest)
         if command == "test":
             compile_messages(env)
             return subprocess.run([PY, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode

@@ -12,15 +12,23 @@ with ``MATRIX_PRINT=1 pytest tests/test_role_matrix.py -k print -s`` and review 
 import hashlib
 import os
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 
-from accounts.models import InstitutionInvitation, InstitutionStaff
+from accounts.models import InstitutionInvitation, InstitutionStaff, LearnerAccount
 from accounts.services.institutions import invitation_token_hash
-from achievements.models import Achievement, AchievementCategory, Evidence, QualificationLevel
+from achievements.models import (
+    Achievement,
+    AchievementCategory,
+    Evidence,
+    QualificationLevel,
+    Recognition,
+)
+from achievements.services.ledger import ledger_deposit
 from branches.models import StaffAssignment
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, RoleGrantFactory, UserFactory
@@ -60,6 +68,9 @@ GUARDED_TABLES = [
     "achievements_unitstandard",
     "achievements_achievement",
     "achievements_evidence",
+    "achievements_recognition",
+    "achievements_achievementevent",
+    "achievements_creditentry",
 ]
 
 # What a POST carries: data that would change something for a person allowed to do it.
@@ -88,6 +99,16 @@ PAYLOADS = {
     "achievement_delete": {},
     "evidence_add": {},
     "evidence_remove": {},
+    "achievement_submit": {},
+    "achievement_resubmit": {"answer": "matrix"},
+    "achievement_appeal": {"statement": "matrix"},
+    "review_forward": {"forward-note": "matrix"},
+    "review_return": {"return-message": "matrix"},
+    "review_recognise": {"recognise-unit_standard": "MATRIX-1"},
+    "review_reject": {"reject-reason": "matrix"},
+    "review_confirm": {},
+    "review_send_back": {"send_back-reason": "matrix"},
+    "review_revoke": {"revoke-reason": "matrix"},
 }
 
 
@@ -200,6 +221,42 @@ def world(people, settings, tmp_path):
         "achievement": (achievements[0].pk, achievements[1].pk),
         "evidence": (evidence[0].pk, evidence[2].pk),
     }
+    # Recognition: the fixture learner's own achievements in the states the learner acts on,
+    # and, for the staff's review pages, one achievement per state of another learner inside
+    # the fixture people's scope (their branch, their institution) and one outside it.
+    returned, rejected = (
+        _achievement(my_account, my_institution, status, my_branch, people)
+        for status in ("returned", "rejected")
+    )
+    reviewed = {}
+    for account, institution, branch in (
+        (_active_account(my_branch), my_institution, my_branch),
+        (_active_account(other_branch), other_institution, other_branch),
+    ):
+        for status in ("under_review", "forwarded", "confirming", "recognised"):
+            reviewed.setdefault(status, []).append(
+                _achievement(account, institution, status, branch, people).pk
+            )
+    UnitStandardFactory(code="MATRIX-1", approved=True, issuing_institution=my_institution)
+    pk.update(
+        {
+            "returned_achievement": (returned.pk, achievements[1].pk),
+            "rejected_achievement": (rejected.pk, achievements[1].pk),
+            **{f"{status}_achievement": tuple(pks) for status, pks in reviewed.items()},
+        }
+    )
+    exact = {
+        "achievement_resubmit": "returned_achievement",
+        "achievement_appeal": "rejected_achievement",
+        "review_detail": "forwarded_achievement",
+        "review_forward": "under_review_achievement",
+        "review_return": "under_review_achievement",
+        "review_recognise": "forwarded_achievement",
+        "review_reject": "forwarded_achievement",
+        "review_confirm": "confirming_achievement",
+        "review_send_back": "confirming_achievement",
+        "review_revoke": "recognised_achievement",
+    }
     kinds = {
         "institution_": "institution",
         "desk_account": "account",
@@ -236,12 +293,60 @@ def world(people, settings, tmp_path):
                 "pk": pk["institution"][which],
                 "staff_pk": (clerk_role.pk, other_clerk.pk)[which],
             }
+        if name in exact:
+            return {"pk": pk[exact[name]][which]}
         for prefix, kind in kinds.items():
             if name.startswith(prefix):
                 return {"pk": pk[kind][which]}
         raise AssertionError(f"no objects for {name}")
 
     return kwargs
+
+
+def _active_account(branch):
+    account = open_account(branch=branch)
+    LearnerAccount.objects.filter(pk=account.pk).update(status="active")
+    account.refresh_from_db()
+    return account
+
+
+def _achievement(account, institution, status, branch, people):
+    """An achievement in ``status`` with what that status implies: its history, a decision
+    (pending for ``confirming``, in force for ``recognised`` and ``rejected``) and, when
+    recognised, its deposit on the ledger. The decisions are an outside expert's."""
+    achievement = Achievement.objects.create(
+        account=account,
+        category=AchievementCategory.objects.get(code="training"),
+        title=f"matrix {status}",
+        issuer_institution=institution,
+        obtained_on=date(2024, 1, 1),
+        result_kind="pass",
+        result_value="pass",
+        deposited_by=account.user,
+        status=status,
+        review_branch=branch,
+    )
+    achievement.events.create(action="deposit", status="deposited", actor=account.user)
+    if status in ("confirming", "recognised", "rejected"):
+        expert = RoleGrantFactory(user=UserFactory(), role="expert").user
+        recognised = status != "rejected"
+        decision = Recognition.objects.create(
+            achievement=achievement,
+            stage="first",
+            outcome="recognised" if recognised else "rejected",
+            status="pending" if status == "confirming" else "in_force",
+            credits=Decimal("3.00") if recognised else None,
+            level=QualificationLevel.objects.get(number=3) if recognised else None,
+            field="信息技术" if recognised else "",
+            reason="" if recognised else "matrix",
+            decided_by=expert,
+            decided_as="expert",
+        )
+        if status == "recognised":
+            achievement.recognition = decision
+            achievement.save(update_fields=["recognition"])
+            ledger_deposit(recognition=decision, acting_user=expert)
+    return achievement
 
 
 def matrix_urls():
@@ -648,7 +753,7 @@ def _write(owner: tuple) -> dict:
 
 EXPECTED.update(
     {
-        "achievement_list": {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302},
+        "archive": {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302},
         "achievement_deposit": {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302},
         "achievement_detail": _READ,
         "achievement_edit": _write((200, 404)),
@@ -658,5 +763,84 @@ EXPECTED.update(
         "evidence_download": _READ,
         "achievement_clerk_list": {"*": 403, "institution_clerk": 200, "anonymous": 302},
         "achievement_clerk_deposit": {"*": 403, "institution_clerk": 200, "anonymous": 302},
+    }
+)
+
+# Recognition (认定). The learner's own steps: the world's learning account is still pending, so
+# applying and appealing are refused beside the form (200) and nothing is written. Staff who may
+# read an achievement in that state but not take the learner's step get 403; the rest 404.
+_STAFF_READERS = {
+    role: (403, 404)
+    for role in (
+        "institution_admin",
+        "institution_clerk",
+        "institution_reviewer",
+        "branch_manager",
+        "branch_staff",
+    )
+}
+# The desks: each queue to the roles that work it. The review pages: the in-scope achievement
+# (the fixture branch's learner, issued by the fixture institution) and one outside it; the
+# centre and experts work across the city. A step by a reader who may not take it is 403.
+_REVIEW_READ = {
+    **_READ,
+    "learner": (404, 404),
+    "centre_admin": (200, 200),
+    "expert": (200, 200),
+}
+
+
+def _step(*, local: tuple = (), city: tuple = (), readers: tuple = ()) -> dict:
+    """A review step: ``local`` roles act in their scope only, ``city`` roles everywhere;
+    ``readers`` may read the achievement in that state everywhere but not act (403)."""
+    expected = {"*": (404, 404), "anonymous": (302, 302), **_STAFF_READERS}
+    expected.update({role: (302, 404) for role in local})
+    expected.update({role: (302, 302) for role in city})
+    expected.update({role: (403, 403) for role in readers})
+    return expected
+
+
+_CHECKERS = ("institution_clerk", "branch_manager", "branch_staff")
+EXPECTED.update(
+    {
+        "achievement_submit": _write((200, 404)),
+        "achievement_resubmit": {**_write((200, 404)), "centre_admin": (403, 404)},
+        "achievement_appeal": {
+            "*": (403, 404),
+            "learner": (200, 404),
+            **{
+                role: (404, 404)
+                for role in (
+                    "quality_auditor",
+                    "committee_member",
+                    "system_admin",
+                    "security_admin",
+                    "audit_admin",
+                    "outsider",
+                )
+            },
+            "anonymous": (302, 302),
+        },
+        "review_check_queue": {"*": 403, **{r: 200 for r in _CHECKERS}, "anonymous": 302},
+        "review_decide_queue": {
+            "*": 403,
+            "institution_reviewer": 200,
+            "expert": 200,
+            "anonymous": 302,
+        },
+        "review_confirm_queue": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "review_appeals_queue": {"*": 403, "expert": 200, "anonymous": 302},
+        "review_detail": _REVIEW_READ,
+        "review_forward": _step(local=_CHECKERS, readers=("centre_admin",)),
+        "review_return": _step(local=_CHECKERS, readers=("centre_admin",)),
+        "review_recognise": _step(
+            local=("institution_reviewer",), city=("expert",), readers=("centre_admin",)
+        ),
+        "review_reject": _step(
+            local=("institution_reviewer",), city=("expert",), readers=("centre_admin",)
+        ),
+        "review_confirm": _step(city=("centre_admin",), readers=("expert",)),
+        "review_send_back": _step(city=("centre_admin",), readers=("expert",)),
+        "review_revoke": _step(city=("centre_admin",), readers=("expert",)),
     }
 )

@@ -84,6 +84,14 @@ SAMPLES = {
     "evidence_add": {"pk": "1"},
     "evidence_remove": {"pk": "1"},
     "evidence_download": {"pk": "1"},
+    "achievement_submit": {"pk": "1"},
+    "achievement_resubmit": {"pk": "1"},
+    "achievement_appeal": {"pk": "1"},
+    "review_detail": {"pk": "1"},
+    **{
+        f"review_{action}": {"pk": "1"}
+        for action in ("forward", "return", "recognise", "reject", "confirm", "send_back", "revoke")
+    },
 }
 
 

@@ -272,6 +272,7 @@ def achievement_appeal(*, acting_user, achievement: Achievement, statement: str)
     """The learner appeals a rejection (申请复核) with a statement, within the appeal period
     and once; an expert who took no part in the review decides."""
     locked, cap = _start(acting_user, achievement, "appeal")
+    _require_active_account(locked.account)
     deadline = appeal_deadline(locked)
     if deadline is None:
         raise ServiceError(

@@ -133,7 +133,7 @@ def test_a_learner_deposits_through_the_form(client, scene):
     assert response.status_code == 302
     assert response["Location"] == reverse("achievement_detail", args=[achievement.pk])
     assert sorted(achievement.evidence.values_list("kind", flat=True)) == ["pdf", "png"]
-    page = client.get(reverse("achievement_list"))
+    page = client.get(reverse("archive"))
     assert achievement.title in page.content.decode()
     assert (
         'enctype="multipart/form-data"'

@@ -16,7 +16,11 @@ from creditbank.errors import ServiceError
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, InstitutionStaffFactory, RoleGrantFactory
 from tests.achievements.factories import QualificationLevelFactory, upload
-from tests.branches.factories import BranchCentreFactory, OtherDistrictFactory, StaffAssignmentFactory
+from tests.branches.factories import (
+    BranchCentreFactory,
+    OtherDistrictFactory,
+    StaffAssignmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +33,9 @@ def history(achievement):
 
 def audit_actions(achievement):
     return list(
-        AuditEvent.objects.filter(object_type="achievements.achievement", object_id=str(achievement.pk))
+        AuditEvent.objects.filter(
+            object_type="achievements.achievement", object_id=str(achievement.pk)
+        )
         .order_by("id")
         .values_list("action", flat=True)
     )
@@ -150,7 +156,9 @@ def test_no_first_check_by_a_clerk_once_the_membership_is_suspended(review):
 
 def test_branch_staff_of_another_branch_may_not_check_it(review):
     achievement = review.submitted()
-    stranger = StaffAssignmentFactory(branch=BranchCentreFactory(district=OtherDistrictFactory())).user
+    stranger = StaffAssignmentFactory(
+        branch=BranchCentreFactory(district=OtherDistrictFactory())
+    ).user
     with pytest.raises(ServiceError) as refused:
         services.achievement_forward(acting_user=stranger, achievement=achievement)
     assert refused.value.code == "not_allowed"
@@ -193,7 +201,11 @@ def test_a_stated_credit_value_level_and_field_is_recognised_without_a_standard(
         field="养老服务",
         note="对照培训大纲认定。",
     )
-    assert (decision.credits, decision.level, decision.field) == (Decimal("2.50"), level, "养老服务")
+    assert (decision.credits, decision.level, decision.field) == (
+        Decimal("2.50"),
+        level,
+        "养老服务",
+    )
     assert services.balance_of(review.account).by_level == [(level, Decimal("2.50"))]
 
 
@@ -300,7 +312,9 @@ def test_a_decision_sent_back_waits_for_a_new_one(review):
 def test_a_rejection_needs_a_reason_and_tells_the_learner_until_when_to_appeal(review):
     achievement = review.forwarded()
     with pytest.raises(ServiceError) as refused:
-        services.achievement_reject(acting_user=review["expert"], achievement=achievement, reason="")
+        services.achievement_reject(
+            acting_user=review["expert"], achievement=achievement, reason=""
+        )
     assert refused.value.field == "reason"
     services.achievement_reject(
         acting_user=review["expert"], achievement=achievement, reason="证书编号无法核验。"
@@ -410,7 +424,9 @@ def test_the_beat_job_expires_due_credits(review):
     from achievements.tasks import credits_expire
 
     achievement = review.recognised(obtained_on=timezone.localdate() - timedelta(days=5 * 365 - 2))
-    Achievement.objects.filter(pk=achievement.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
+    Achievement.objects.filter(pk=achievement.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
     assert credits_expire.delay().get() == 1
     achievement.refresh_from_db()
     assert achievement.status == Status.EXPIRED

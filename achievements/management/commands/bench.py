@@ -1,0 +1,397 @@
+"""``python manage.py bench`` (``make bench``): how the learner's archive and a staff queue page
+scale with the size of the data set.
+
+It generates the bench data set (``bench_data``) at a tenth of ``--learners``, measures, extends
+it to ``--learners`` and measures again, then prints one Markdown table with both sizes side by
+side: p50, p95 and maximum server time of each page over many requests, the SQL queries a
+request makes, the row counts and the machine. A page whose time grows with the table size is
+missing an index or fetching more than it shows.
+
+Times are measured in-process — the wall time of ``django.test.Client.get``, which runs the
+whole middleware stack, the view and the template, but no network or WSGI server — with DEBUG
+off, the Redis cache and the cached-database sessions as configured, and one database
+connection kept across requests (the test client never closes it, as production's CONN_MAX_AGE
+keeps it). The queries of a request, and the time spent in the database, are measured in
+separate passes, so that observing them does not slow the timed requests.
+
+Only on a bench database (its name contains ``bench``): ``make bench`` derives one from
+DATABASE_URL. A data set already larger than a tenth of ``--learners`` is emptied first, since
+the smaller size cannot be measured on it. ``--measure-only`` measures the data set as it is
+(after changing a page, say), without generating anything.
+"""
+
+import gc
+import os
+import platform
+import statistics
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import django
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import User
+from achievements.models import Achievement, AchievementEvent, CreditEntry
+from branches.models import StaffAssignment
+
+from .bench_data import (
+    bench_learner_count,
+    bench_learner_username,
+    bench_staff_username,
+    require_bench_database,
+)
+
+# The per-request target for the archive of a learner with 20 achievements (in-process).
+TARGET_MS = 20.0
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to measure: its URL name and who opens it (``learner`` or ``staff``)."""
+
+    url_name: str
+    label: str
+    who: str
+
+
+PAGES = [
+    Page("archive", "Archive", "learner"),
+    Page("review_check_queue", "First-check queue", "staff"),
+]
+
+
+@dataclass
+class Timing:
+    """One page at one size: times in ms, or why it could not be measured."""
+
+    path: str = ""
+    times: list[float] | None = None
+    queries: int | None = None
+    sql_ms: float | None = None
+    failure: str = ""
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.times, n=20, method="inclusive")[18]
+
+    @property
+    def worst(self) -> float:
+        return max(self.times)
+
+    def cell(self) -> str:
+        if self.failure:
+            return "—"
+        return f"{self.p50:.1f} / {self.p95:.1f} / {self.worst:.1f}"
+
+
+class SqlTimer:
+    """A database execute wrapper adding up the wall time of the queries it sees."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.total += time.perf_counter() - began
+
+
+@dataclass
+class Measurement:
+    """Everything measured at one size of the data set."""
+
+    learners: int
+    rows: dict[str, int]
+    learner: str
+    learner_achievements: int
+    staff: str
+    branch: str
+    waiting: int
+    pages: dict[str, Timing]
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark the archive and the first-check queue at a tenth of --learners and at "
+        "--learners (generating the bench data set), and print a Markdown table."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--learners", type=int, default=100_000, help="the larger size (default 100000)"
+        )
+        parser.add_argument(
+            "--per-learner", type=int, default=20, help="achievements per learner (default 20)"
+        )
+        parser.add_argument(
+            "--requests", type=int, default=300, help="timed requests per page (default 300)"
+        )
+        parser.add_argument(
+            "--warmup", type=int, default=30, help="untimed requests first (default 30)"
+        )
+        parser.add_argument(
+            "--measure-only",
+            action="store_true",
+            help="measure the bench data set as it is, without generating anything",
+        )
+        parser.add_argument(
+            "--no-check-ledger",
+            action="store_true",
+            help="skip check_ledger on the full data set",
+        )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        # WhiteNoise warns once that STATIC_ROOT was never collected; beside the point here.
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+        require_bench_database()
+        learners, per = options["learners"], options["per_learner"]
+        if learners < 10 or per < 1 or options["requests"] < 2:
+            raise CommandError("Use --learners 10 or more, --per-learner and --requests ≥ 2.")
+        self.options = options
+        existing = bench_learner_count()
+        self._say(f"the bench database holds {existing:,} bench learners")
+        results, generation = [], []
+        if options["measure_only"]:
+            if not existing:
+                raise CommandError("There is no bench data set to measure: run bench_data.")
+            self._settle()
+            results.append(self._measure(existing))
+        else:
+            sizes = [learners // 10, learners]
+            reset = existing > sizes[0]
+            if reset:
+                self._say(
+                    f"that is more than {sizes[0]:,}, the smaller size to measure: starting "
+                    "again from an empty bench database"
+                )
+            for size in sizes:
+                generated = time.monotonic()
+                call_command("bench_data", learners=size, per_learner=per, reset=reset)
+                reset = False
+                generation.append(time.monotonic() - generated)
+                self._settle()
+                self._say(f"measuring at {size:,} learners…")
+                results.append(self._measure(size))
+        ledger = "" if options["no_check_ledger"] else self._check_ledger()
+        total = time.monotonic() - started
+        self.stdout.write("")
+        self.stdout.write(self._report(results, generation, ledger, total))
+        if "FAILED" in ledger:
+            raise CommandError("The bench data set breaks the ledger's invariants (see above).")
+
+    def _settle(self) -> None:
+        """Flush what the generation wrote (a checkpoint, where the role may ask for one) so
+        that the server's background writes do not run during the timed requests."""
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("CHECKPOINT")
+        except DatabaseError:
+            self._say("(no CHECKPOINT: the database role may not ask for one)")
+
+    def _say(self, message: str) -> None:
+        self.stdout.write(f"bench: {message}", ending="\n")
+        self.stdout.flush()
+
+    # --- Measuring --------------------------------------------------------------------------
+
+    def _measure(self, size: int) -> Measurement:
+        learner = User.objects.get(username=bench_learner_username(max(1, size // 2)))
+        staff = User.objects.get(username=bench_staff_username(1))
+        posting = StaffAssignment.objects.select_related("branch").get(user=staff)
+        pages = {}
+        for page in PAGES:
+            pages[page.url_name] = self._time_page(
+                page, learner if page.who == "learner" else staff
+            )
+        return Measurement(
+            learners=size,
+            rows=self._row_counts(),
+            learner=learner.username,
+            learner_achievements=Achievement.objects.filter(account__user=learner).count(),
+            staff=staff.username,
+            branch=posting.branch.name,
+            waiting=Achievement.objects.filter(
+                review_branch=posting.branch, status=Achievement.Status.UNDER_REVIEW
+            ).count(),
+            pages=pages,
+        )
+
+    def _time_page(self, page: Page, user) -> Timing:
+        try:
+            path = reverse(page.url_name)
+        except NoReverseMatch:
+            self._say(f"{page.label}: the URL name {page.url_name!r} does not exist (yet)")
+            return Timing(failure=f"URL name {page.url_name!r} not defined")
+        # As in production: no DEBUG (no query log, no debug context). "testserver" is the
+        # test client's host name.
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+            return self._time_requests(page, path, user)
+
+    def _time_requests(self, page: Page, path: str, user) -> Timing:
+        options = self.options
+        client = Client()
+        client.force_login(user)
+        try:
+            response = client.get(path)
+        except Exception as exc:  # a page under construction may fail: say so, keep going
+            self._say(f"{page.label} ({path}) raised {exc!r}")
+            return Timing(path=path, failure=f"raised {type(exc).__name__}")
+        if response.status_code != 200:
+            where = response.get("Location", "")
+            self._say(f"{page.label} ({path}) answered {response.status_code} {where}")
+            return Timing(path=path, failure=f"HTTP {response.status_code} {where}".strip())
+        for _ in range(options["warmup"]):
+            client.get(path)
+        gc.collect()  # start the timed requests with no garbage left by the warm-up
+        times, refused = [], 0
+        for _ in range(options["requests"]):
+            began = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - began) * 1000)
+            refused += response.status_code != 200
+        if refused:
+            self._say(f"{page.label}: {refused} of {len(times)} timed requests were not 200")
+        # Separate passes, so that neither the query log nor the wrapper slows the timing:
+        # the queries of one request, then the time spent in the database per request.
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        # Counted now: the capture reads the connection's query log, which the next request
+        # empties.
+        queries = len(captured)
+        sql = SqlTimer()
+        sql_times = []
+        with connection.execute_wrapper(sql):
+            for _ in range(min(options["requests"], 50)):
+                sql.total = 0.0
+                client.get(path)
+                sql_times.append(sql.total * 1000)
+        timing = Timing(
+            path=path, times=times, queries=queries, sql_ms=statistics.median(sql_times)
+        )
+        self._say(
+            f"{page.label} ({path}) as {user.username}: p50 {timing.p50:.1f} ms, "
+            f"p95 {timing.p95:.1f} ms, max {timing.worst:.1f} ms; {timing.queries} queries "
+            f"taking {timing.sql_ms:.1f} ms (median)"
+        )
+        return timing
+
+    @staticmethod
+    def _row_counts() -> dict[str, int]:
+        return {
+            "achievements": Achievement.objects.count(),
+            "ledger entries": CreditEntry.objects.count(),
+            "history events": AchievementEvent.objects.count(),
+        }
+
+    def _check_ledger(self) -> str:
+        self._say("check_ledger on the full data set…")
+        began = time.monotonic()
+        try:
+            call_command("check_ledger", stdout=self.stdout, stderr=self.stderr)
+        except CommandError as exc:
+            return f"check_ledger FAILED: {exc}"
+        return f"check_ledger: the ledger holds ({time.monotonic() - began:,.0f} s)"
+
+    # --- The report -------------------------------------------------------------------------
+
+    def _report(self, results: list[Measurement], generation: list[float], ledger, total) -> str:
+        options = self.options
+        head = "| | " + " | ".join(f"{m.learners:,} learners" for m in results) + " |"
+        lines = [head, "| --- |" + " ---: |" * len(results)]
+
+        def row(label: str, cells) -> None:
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+        for name in results[0].rows:
+            row(name, [f"{m.rows[name]:,}" for m in results])
+        for page in PAGES:
+            timings = [m.pages[page.url_name] for m in results]
+            path = next((t.path for t in timings if t.path), page.url_name)
+            row(f"{page.label} `{path}` p50 / p95 / max (ms)", [t.cell() for t in timings])
+            row(
+                f"{page.label}: SQL queries per request (time in the database, median ms)",
+                ["—" if t.queries is None else f"{t.queries} ({t.sql_ms:.1f})" for t in timings],
+            )
+        row(
+            f"under review at {results[0].staff}'s branch (first-check queue length)",
+            [f"{m.waiting:,}" for m in results],
+        )
+        if generation:
+            row("data generation (s)", [f"{seconds:,.0f}" for seconds in generation])
+
+        large = results[-1]
+        learners = ", ".join(m.learner for m in results)
+        notes = [
+            "",
+            f"Archive of the learner in the middle of the data set ({learners}; "
+            f"{large.learner_achievements} achievements each); queue of {large.staff} (branch "
+            f"staff with TOTP) at {large.branch}. {options['requests']} timed requests per "
+            f"page after {options['warmup']} warm-up, in-process (django.test.Client), DEBUG "
+            "off, Redis cache, cached_db sessions, one database connection kept across "
+            "requests (as with production's CONN_MAX_AGE).",
+            f"Machine: {cpu_model()}, {os.cpu_count()} cores; PostgreSQL {postgres_version()}; "
+            f"Python {platform.python_version()}; Django {django.get_version()}.",
+        ]
+        notes += self._verdict(results)
+        if ledger:
+            notes.append(ledger + ".")
+        notes.append(
+            f"Total run time {total / 60:,.1f} min "
+            f"({datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC)."
+        )
+        return "\n".join(lines + notes)
+
+    @staticmethod
+    def _verdict(results: list[Measurement]) -> list[str]:
+        """Per page: p95 at the largest size, the archive against its target, and the growth
+        against the smaller size when there is one."""
+        verdict = []
+        large = results[-1]
+        for page in PAGES:
+            timings = [m.pages[page.url_name] for m in results]
+            failed = next((t.failure for t in timings if t.failure), "")
+            if failed:
+                verdict.append(f"{page.label}: not measured ({failed}).")
+                continue
+            text = f"{page.label}: p95 {timings[-1].p95:.1f} ms at {large.learners:,} learners"
+            if page.url_name == "archive":
+                met = max(t.p95 for t in timings) <= TARGET_MS
+                text += f" — target p95 ≤ {TARGET_MS:.0f} ms {'met' if met else 'MISSED'}"
+            if len(timings) > 1:
+                growth = timings[-1].p95 / timings[0].p95
+                smaller = results[0].learners
+                text += f"; ×{growth:.2f} against {smaller:,} learners"
+            verdict.append(text + ".")
+        return verdict
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def postgres_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0].split()[0]

@@ -1,0 +1,173 @@
+"""Pages of recognition (认定) for the staff: the queues of what waits for them, oldest first,
+and the review page of one achievement with the steps they may take on it."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import has_role
+from creditbank.errors import ServiceError
+from creditbank.workdays import working_days_between
+
+from . import services
+from .access import REVIEW_QUEUES, achievement_for_review, review_queue_for
+from .forms_review import STEP_FORMS
+from .views_deposits import _page, _refuse, masked_name
+
+QUEUE_TITLES = {
+    "check": gettext_lazy("First check"),
+    "decide": gettext_lazy("Recognition decisions"),
+    "confirm": gettext_lazy("Centre re-review"),
+    "appeals": gettext_lazy("Appeals"),
+}
+QUEUE_HELP = {
+    "check": gettext_lazy(
+        "Applications received at your branch, or for your member institution's own outcomes: "
+        "check that the evidence is complete and authentic, then forward each one or return "
+        "it to the learner saying what is missing."
+    ),
+    "decide": gettext_lazy(
+        "Achievements that passed the first check: recognise each one against a unit standard "
+        "or at a stated credit value and level, or reject it with a reason."
+    ),
+    "confirm": gettext_lazy(
+        "Recognitions above the re-review threshold: confirm or send back decisions that "
+        "someone else made. You cannot re-review your own decisions."
+    ),
+    "appeals": gettext_lazy(
+        "Learners' appeals against a rejection: decide those in which you took no part."
+    ),
+}
+STEP_SERVICES = {
+    "forward": services.achievement_forward,
+    "return": services.achievement_return,
+    "recognise": services.achievement_recognise,
+    "reject": services.achievement_reject,
+    "confirm": services.recognition_confirm,
+    "send_back": services.recognition_send_back,
+    "revoke": services.achievement_revoke,
+}
+STEP_DONE = {
+    "forward": gettext_lazy("Forwarded for a decision. The learner has been told."),
+    "return": gettext_lazy("Returned to the learner. They have been told what is missing."),
+    "recognise": gettext_lazy("The recognition decision was recorded. The learner has been told."),
+    "reject": gettext_lazy("The rejection was recorded. The learner has been told."),
+    "confirm": gettext_lazy("Confirmed: the credits are on the learner's ledger."),
+    "send_back": gettext_lazy("Sent back for a new decision."),
+    "revoke": gettext_lazy("The recognition was revoked and its credits reversed."),
+}
+STEP_TITLES = {
+    "forward": gettext_lazy("Forward for a decision"),
+    "return": gettext_lazy("Return to the learner"),
+    "recognise": gettext_lazy("Recognise"),
+    "reject": gettext_lazy("Reject"),
+    "confirm": gettext_lazy("Confirm the decision"),
+    "send_back": gettext_lazy("Send the decision back"),
+    "revoke": gettext_lazy("Revoke the recognition"),
+}
+# The order the steps are offered in on the review page.
+STEP_ORDER = ["forward", "return", "recognise", "reject", "confirm", "send_back", "revoke"]
+
+
+@login_required
+@require_GET
+def review_queue(request, queue: str):
+    """One queue, oldest first, with each item's age in working days and an overdue mark."""
+    _status, roles = REVIEW_QUEUES[queue]
+    if not has_role(request.user, *roles):
+        raise PermissionDenied
+    achievements = review_queue_for(request.user, queue).select_related(
+        "account", "category", "issuer_institution", "review_branch"
+    )
+    page = _page(request, achievements)
+    today = timezone.localdate()
+    due = settings.CREDITBANK_REVIEW_DUE_WORKING_DAYS
+    rows = []
+    for achievement in page:
+        age = working_days_between(timezone.localdate(achievement.status_changed_at), today)
+        rows.append(
+            {
+                "achievement": achievement,
+                "learner": masked_name(achievement.account.real_name),
+                "age": age,
+                "overdue": age > due,
+            }
+        )
+    queues = [
+        {"name": name, "title": QUEUE_TITLES[name], "url_name": f"review_{name}_queue"}
+        for name, (_s, queue_roles) in REVIEW_QUEUES.items()
+        if has_role(request.user, *queue_roles)
+    ]
+    context = {
+        "queue": queue,
+        "title": QUEUE_TITLES[queue],
+        "help": QUEUE_HELP[queue],
+        "queues": queues,
+        "page": page,
+        "rows": rows,
+        "due": due,
+        "query": "",
+    }
+    return render(request, "achievements/review_queue.html", context)
+
+
+def _review_page(request, achievement, *, bound=None, status=200):
+    allowed = services.allowed_actions(request.user, achievement)
+    steps = []
+    for action in STEP_ORDER:
+        if action not in allowed:
+            continue
+        form = (bound or {}).get(action) or STEP_FORMS[action](prefix=action)
+        steps.append({"action": action, "title": STEP_TITLES[action], "form": form})
+    context = {
+        "achievement": achievement,
+        "evidence": list(achievement.evidence.select_related("uploaded_by")),
+        "events": list(achievement.events.timeline()),
+        "decisions": list(
+            achievement.decisions.select_related(
+                "unit_standard", "level", "decided_by", "checked_by"
+            )
+        ),
+        "learner": masked_name(achievement.account.real_name),
+        "steps": steps,
+        "staff_view": True,
+    }
+    return render(request, "achievements/review_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def review_detail(request, pk):
+    return _review_page(request, achievement_for_review(request.user, pk))
+
+
+@login_required
+@require_POST
+def review_step(request, pk, action: str):
+    """Take one step: the access helper refuses (403) anyone who may not take it in any
+    capacity — the maker of a decision asked to check it included; the service checks again
+    under lock, and a refusal of the status lands beside the form."""
+    achievement = achievement_for_review(request.user, pk, action=action)
+    form = STEP_FORMS[action](request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            STEP_SERVICES[action](
+                acting_user=request.user, achievement=achievement, **form.cleaned_data
+            )
+        except ServiceError as exc:
+            if exc.code == "not_allowed":
+                raise PermissionDenied from exc
+            if exc.code != "illegal_transition":
+                _refuse(form, exc)
+                return _review_page(request, achievement, bound={action: form})
+            # Someone else took a step first, or the status never allowed this one.
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, str(STEP_DONE[action]))
+        return redirect("review_detail", pk=achievement.pk)
+    return _review_page(request, achievement, bound={action: form})
