@@ -6,7 +6,7 @@ the public reads them through the standards guidance pages (``public_unit_standa
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -15,7 +15,15 @@ from accounts.models import InstitutionStaff
 from accounts.roles import has_role
 from branches.access import staff_branch_ids
 
-from .models import Achievement, AchievementCategory, Evidence, QualificationLevel, UnitStandard
+from .models import (
+    Achievement,
+    AchievementCategory,
+    AchievementEvent,
+    Evidence,
+    QualificationLevel,
+    Recognition,
+    UnitStandard,
+)
 
 CENTRE_ADMIN = "centre_admin"
 INSTITUTION_STAFF = ("institution_admin", "institution_clerk", "institution_reviewer")
@@ -241,8 +249,11 @@ def review_queue_for(user, queue: str):
     the staff of the branch that received it and the clerks of the issuing member institution;
     decisions for experts (all) and for the reviewers of the issuing member institution;
     re-reviews for centre administrators; appeals for experts."""
+    from .services.review import REVIEW_STEPS
+
     status, _roles = REVIEW_QUEUES[queue]
-    achievements = Achievement.objects.waiting(status)
+    # Nobody reviews their own achievement.
+    achievements = Achievement.objects.waiting(status).exclude(account__user=user)
     if queue == "check":
         scope = Q(review_branch_id__in=staff_branch_ids(user)) | Q(
             issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.CLERK)
@@ -255,5 +266,17 @@ def review_queue_for(user, queue: str):
             issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.REVIEWER)
         )
     if queue == "confirm":
-        return achievements if is_centre_admin(user) else achievements.none()
-    return achievements if has_role(user, "expert") else achievements.none()
+        if not is_centre_admin(user):
+            return achievements.none()
+        # Maker-checker: never the decisions the user made.
+        own = Recognition.objects.filter(
+            achievement=OuterRef("pk"), status=Recognition.Status.PENDING, decided_by=user
+        )
+        return achievements.exclude(Exists(own))
+    if not has_role(user, "expert"):
+        return achievements.none()
+    # An appeal goes to an expert who took no part in the review so far.
+    took_part = AchievementEvent.objects.filter(
+        achievement=OuterRef("pk"), action__in=REVIEW_STEPS, actor=user
+    )
+    return achievements.exclude(Exists(took_part))
