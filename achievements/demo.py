@@ -1,7 +1,10 @@
 """Demo unit standards: a few approved ones from the demo open university, and one submitted
 one waiting for the centre administrator. Written through the services, so the audit chain
 records them as a real review would (the clerk drafts, the centre administrator decides).
-The demo learner also holds three deposited achievements, each with a small PDF as evidence."""
+The demo learner also holds six achievements, each with a small PDF as evidence, taken through
+the recognition services by the demo staff so that every desk has something on it: two
+recognised (credits on the ledger), one returned for more, one rejected (open to appeal), one
+above the re-review threshold waiting for the centre, one waiting for the branch's first check."""
 
 from datetime import date
 from decimal import Decimal
@@ -133,6 +136,42 @@ DEPOSITS = [
         None,
         "",
     ),
+    (
+        "online_course",
+        "老年人智能手机应用",
+        False,
+        "国家老年大学",
+        date(2025, 3, 15),
+        "pass",
+        "pass",
+        Decimal("16.0"),
+        None,
+        "",
+    ),
+    (
+        "vocational_qualification_certificate",
+        "育婴员（四级）职业资格证书",
+        False,
+        "重庆市人力资源和社会保障局",
+        date(2022, 9, 1),
+        "pass",
+        "pass",
+        Decimal("180.0"),
+        None,
+        "DEMO-YY-2022-0901",
+    ),
+    (
+        "volunteer_service",
+        "社区助老志愿服务",
+        False,
+        "渝中区志愿者协会",
+        date(2025, 12, 31),
+        "pass",
+        "pass",
+        Decimal("60.0"),
+        None,
+        "",
+    ),
 ]
 
 
@@ -168,3 +207,62 @@ def _seed_deposits(out, issuer) -> None:
             files=[SimpleUploadedFile("证书.pdf", pdf, content_type="application/pdf")],
         )
     out.write(f"achievements: {len(DEPOSITS)} achievements deposited for the demo learner")
+    _seed_reviews(out, account)
+
+
+def _seed_reviews(out, account) -> None:
+    """The demo staff review the demo learner's deposits through the services, each step with
+    its history, audit event and notice, as if done on the pages."""
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=REVIEWERS)}
+    if set(users) != set(REVIEWERS):
+        out.write("achievements: the demo staff are missing; the deposits stay unreviewed")
+        return
+    learner = account.user
+    levels = {level.number: level for level in QualificationLevel.objects.all()}
+    mine = {a.title: a for a in account.achievements.all()}
+
+    def submitted(title):
+        return services.achievement_submit(acting_user=learner, achievement=mine[title])
+
+    def forwarded(title, by="branch_staff"):
+        return services.achievement_forward(acting_user=users[by], achievement=submitted(title))
+
+    # A course of the demo member institution: its clerk checks, its reviewer matches the
+    # unit standard.
+    services.achievement_recognise(
+        acting_user=users["inst_reviewer"],
+        achievement=forwarded("计算机应用基础", by="inst_clerk"),
+        unit_standard=UnitStandard.objects.get(code="CQOU-IT-0001"),
+        note="与认证单元 CQOU-IT-0001 的学习成果一致。",
+    )
+    # An outside certificate: the branch checks, an expert states credits, level and field.
+    services.achievement_recognise(
+        acting_user=users["expert"],
+        achievement=forwarded("电工（四级/中级工）职业技能等级证书"),
+        credits=Decimal("6.00"),
+        level=levels[3],
+        field="电气设备安装与维修",
+    )
+    services.achievement_return(
+        acting_user=users["branch_staff"],
+        achievement=submitted("养老护理员岗位培训"),
+        message="请补充培训机构盖章的考勤记录或结业证书。",
+    )
+    services.achievement_reject(
+        acting_user=users["expert"],
+        achievement=forwarded("老年人智能手机应用"),
+        reason="学习时长不足认证单元要求的 24 学时。",
+    )
+    # Above the re-review threshold: waits for centre_admin (who did not decide it).
+    services.achievement_recognise(
+        acting_user=users["expert"],
+        achievement=forwarded("育婴员（四级）职业资格证书"),
+        credits=Decimal("12.00"),
+        level=levels[3],
+        field="婴幼儿照护",
+    )
+    submitted("社区助老志愿服务")
+    out.write("achievements: the demo learner's deposits were reviewed")
+
+
+REVIEWERS = ("branch_staff", "inst_clerk", "inst_reviewer", "expert")

@@ -1,24 +1,45 @@
-"""The demo learner's deposits: three achievements, each with a generated PDF, made once."""
+"""The demo learner's achievements: six deposits with a PDF each, taken through the review by
+the demo staff, made once; the ledger and the audit chain hold on the demo data."""
+
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from achievements.models import Achievement, Evidence
+from achievements import services
+from achievements.models import Achievement, CreditEntry, Evidence
+from achievements.services.review import allowed_actions
 from creditbank.audit import verify_chain
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_learner_holds_three_deposits_with_a_pdf_each(settings, tmp_path):
+def test_the_demo_learner_holds_reviewed_deposits_with_a_pdf_each(settings, tmp_path, capsys):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo")
     call_command("seed_demo")
     achievements = Achievement.objects.filter(account__user__username="learner")
-    assert achievements.count() == 3
-    assert set(achievements.values_list("status", flat=True)) == {"deposited"}
+    assert achievements.count() == 6
+    assert sorted(achievements.values_list("status", flat=True)) == sorted(
+        ["recognised", "recognised", "returned", "rejected", "confirming", "under_review"]
+    )
     for achievement in achievements:
         evidence = achievement.evidence.get()
         assert evidence.kind == Evidence.Kind.PDF
         assert evidence.file.open("rb").read(5) == b"%PDF-"
-    assert len([p for p in tmp_path.rglob("*.pdf")]) == 3
+    assert len([p for p in tmp_path.rglob("*.pdf")]) == 6
+    # Two recognitions on the ledger: 4 credits by unit standard, 6 stated by an expert.
+    account = achievements.first().account
+    assert services.balance_of(account).total == Decimal("10.00")
+    assert CreditEntry.objects.count() == 2
+    # Each desk has something on it, and the demo centre administrator may re-review.
+    confirming = achievements.get(status="confirming")
+    centre_admin = get_user_model().objects.get(username="centre_admin")
+    assert "confirm" in allowed_actions(centre_admin, confirming)
+
+    capsys.readouterr()
+    call_command("check_ledger")
+    assert "2 entries checked" in capsys.readouterr().out
+    call_command("verify_audit_chain")
     assert verify_chain().intact
