@@ -7,6 +7,7 @@ Branch roles live in the ``branches`` app; this module asks for them through the
 ``BRANCH_ROLE_PROVIDER`` hook rather than importing a higher app.
 """
 
+import functools
 from collections.abc import Callable
 
 LEARNER = "learner"
@@ -49,8 +50,9 @@ def has_role(user, *names: str) -> bool:
     return bool(roles_of(user) & set(names))
 
 
-def role_label(name: str) -> str:
-    """The human name of one role name (``institution_clerk`` → "Clerk")."""
+@functools.cache
+def _role_labels() -> dict:
+    """Role name → its lazy human name (translated when it is turned into a string)."""
     from django.utils.translation import gettext_lazy as _
 
     from .models import InstitutionStaff, Role
@@ -58,7 +60,12 @@ def role_label(name: str) -> str:
     labels = {LEARNER: _("Learner"), **{r.value: r.label for r in Role}}
     labels |= {f"institution_{r.value}": r.label for r in InstitutionStaff.Role}
     labels |= {"branch_manager": _("Branch manager"), "branch_staff": _("Branch staff")}
-    return str(labels.get(name, name))
+    return labels
+
+
+def role_label(name: str) -> str:
+    """The human name of one role name (``institution_clerk`` → "Clerk")."""
+    return str(_role_labels().get(name, name))
 
 
 def role_labels(user) -> list[str]:

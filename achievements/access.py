@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.access import institution_roles
-from accounts.models import InstitutionStaff
+from accounts.models import InstitutionStaff, LearnerAccount
 from accounts.roles import has_role
 from branches.access import staff_branch_ids
 
@@ -252,8 +252,10 @@ def review_queue_for(user, queue: str):
     from .services.review import REVIEW_STEPS
 
     status, _roles = REVIEW_QUEUES[queue]
-    # Nobody reviews their own achievement.
-    achievements = Achievement.objects.waiting(status).exclude(account__user=user)
+    # Nobody reviews their own achievement. (A subquery, not a join: the queue is then counted
+    # from its index alone.)
+    own = LearnerAccount.objects.filter(user=user).values("pk")
+    achievements = Achievement.objects.waiting(status).exclude(account__in=own)
     if queue == "check":
         scope = Q(review_branch_id__in=staff_branch_ids(user)) | Q(
             issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.CLERK)

@@ -383,11 +383,18 @@ class Achievement(models.Model):
         indexes = [
             models.Index(fields=["account", "status"], name="achievement_account_status_idx"),
             models.Index(fields=["deposited_by", "-created_at"], name="achievement_depositor_idx"),
-            # The review queues: by status, oldest first; the first check also by branch.
-            models.Index(fields=["status", "status_changed_at"], name="achievement_queue_idx"),
+            # The review queues: by status, oldest first; the first check also by branch. The
+            # account is included so that a queue is counted from the index alone (nobody
+            # reviews their own achievement: the queues leave out the reader's account).
+            models.Index(
+                fields=["status", "status_changed_at"],
+                name="achievement_queue_idx",
+                include=["account", "issuer_institution"],
+            ),
             models.Index(
                 fields=["review_branch", "status", "status_changed_at"],
                 name="achievement_branch_queue_idx",
+                include=["account", "issuer_institution"],
             ),
             models.Index(
                 fields=["valid_until"],

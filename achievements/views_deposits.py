@@ -3,12 +3,15 @@ clerks depositing for learners."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -57,6 +60,67 @@ def masked_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
+# What the archive shows of each achievement, of each step of its history (the learner's view
+# names the capacity a step was taken in, never the person) and of each ledger entry.
+ARCHIVE_CARD_FIELDS = (
+    "account",
+    "updated_at",
+    "title",
+    "status",
+    "obtained_on",
+    "issuer_name",
+    "category__name_zh",
+    "category__name_en",
+    "issuer_institution__name",
+    "recognition__credits",
+)
+ARCHIVE_EVENT_FIELDS = (
+    "achievement",
+    "action",
+    "status",
+    "actor_role",
+    "actor_unit",
+    "note",
+    "created_at",
+)
+ARCHIVE_CARD_SECONDS = 600
+STATEMENT_FIELDS = (
+    "created_at",
+    "kind",
+    "amount",
+    "field",
+    "achievement__title",
+    "level__number",
+)
+
+
+def archive_cards(achievements) -> list[str]:
+    """The archive's card of each achievement, history included, as HTML: from the cache
+    where it holds the card of the achievement as it is now, else rendered (their history
+    fetched in one query for all of them) and cached.
+
+    A card changes only when its achievement does, and every change of an achievement —
+    each step of its history included — moves its ``updated_at``, which is in the key, as
+    are the language and the time zone. Category and institution names, which the centre
+    may correct, show on the cards within ``ARCHIVE_CARD_SECONDS``.
+    """
+    achievements = list(achievements)
+    suffix = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    keys = {a.pk: f"archive-card:{a.pk}:{a.updated_at.timestamp()}:{suffix}" for a in achievements}
+    cards = cache.get_many(keys.values())
+    missing = [a for a in achievements if keys[a.pk] not in cards]
+    if missing:
+        events = AchievementEvent.objects.order_by("created_at", "pk").only(*ARCHIVE_EVENT_FIELDS)
+        prefetch_related_objects(missing, Prefetch("events", queryset=events))
+        rendered = {
+            keys[a.pk]: render_to_string("achievements/_archive_card.html", {"achievement": a})
+            for a in missing
+        }
+        cache.set_many(rendered, ARCHIVE_CARD_SECONDS)
+        cards |= rendered
+    return [cards[keys[a.pk]] for a in achievements]
+
+
 # --- The learner ------------------------------------------------------------------------------
 
 
@@ -70,20 +134,31 @@ def archive(request):
     form = AchievementFilterForm(request.GET or None)
     context = {"account": account, "form": form, "query": _query(request)}
     if account is not None:
+        # Only the columns the page shows: the archive is the page learners open most.
         achievements = (
             Achievement.objects.for_account(account)
-            .select_related("category", "issuer_institution", "recognition__level")
-            .prefetch_related(Prefetch("events", queryset=AchievementEvent.objects.timeline()))
+            .select_related("category", "issuer_institution", "recognition")
+            .only(*ARCHIVE_CARD_FIELDS)
         )
         if form.is_valid():
             achievements = form.filter(achievements)
-        statement = CreditEntry.objects.for_account(account).statement()
+        # The ledger only grows (the database refuses UPDATE and DELETE on it), so its number
+        # of entries and its last entry name its state: the balance and the statement are
+        # cached under them (archive.html) and computed only when they are not there.
+        ledger = CreditEntry.objects.for_account(account).aggregate(
+            entries=Count("pk"), last=Max("pk")
+        )
+        statement = CreditEntry.objects.for_account(account).statement().only(*STATEMENT_FIELDS)
         entries = Paginator(statement.order_by("-created_at", "-id"), 20)
+        entries.count = ledger["entries"]  # known: no second count
         params = request.GET.copy()
         params.pop("entries", None)
+        page = _page(request, achievements)
         context.update(
-            page=_page(request, achievements),
-            balance=services.balance_of(account),
+            page=page,
+            cards=archive_cards(page),
+            ledger_state=f"{ledger['entries']}.{ledger['last']}",
+            balance=SimpleLazyObject(lambda: services.balance_of(account)),
             statement=entries.get_page(request.GET.get("entries")),
             statement_query=params.urlencode(),
         )

@@ -74,6 +74,20 @@ STEP_TITLES = {
 STEP_ORDER = ["forward", "return", "recognise", "reject", "confirm", "send_back", "revoke"]
 
 
+# What a queue shows of each achievement: only these columns are read (the learner's account
+# row holds much more, such as the encrypted ID number).
+QUEUE_FIELDS = (
+    "title",
+    "issuer_name",
+    "status_changed_at",
+    "account__account_number",
+    "account__real_name",
+    "category__name_zh",
+    "category__name_en",
+    "issuer_institution__name",
+)
+
+
 @login_required
 @require_GET
 def review_queue(request, queue: str):
@@ -81,8 +95,10 @@ def review_queue(request, queue: str):
     _status, roles = REVIEW_QUEUES[queue]
     if not has_role(request.user, *roles):
         raise PermissionDenied
-    achievements = review_queue_for(request.user, queue).select_related(
-        "account", "category", "issuer_institution", "review_branch"
+    achievements = (
+        review_queue_for(request.user, queue)
+        .select_related("account", "category", "issuer_institution")
+        .only(*QUEUE_FIELDS)
     )
     page = _page(request, achievements)
     today = timezone.localdate()

@@ -3,6 +3,7 @@ maker-checker and illegal steps through the pages, a constant number of queries,
 decisions, and ``check_ledger``."""
 
 import threading
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -328,14 +329,38 @@ def _queries(client, url, django_assert_num_queries, expected=None):
     return len(captured.captured_queries)
 
 
+def _fresh_cache(settings):
+    """A new, empty cache namespace: what the archive finds after a restart or an eviction."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
+
+
+def _archive_queries(client, url, settings, django_assert_num_queries, expected=None):
+    """The queries of the archive with an empty cache, then with its cards, balance and
+    statement cached: ``(cold, warm)``, asserting ``expected`` when given."""
+    _fresh_cache(settings)
+    if expected is None:
+        cold = _queries(client, url, django_assert_num_queries)
+        return cold, _queries(client, url, django_assert_num_queries)
+    with django_assert_num_queries(expected[0]):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(expected[1]):
+        assert client.get(url).status_code == 200
+    return expected
+
+
 def test_the_archive_takes_the_same_number_of_queries_for_2_or_30_achievements(
-    client, review, django_assert_num_queries
+    client, review, django_assert_num_queries, settings
 ):
     review.recognised()
     review.deposit()
     signed_in(client, review["learner"])
     url = reverse("archive")
-    few = _queries(client, url, django_assert_num_queries)
+    few = _archive_queries(client, url, settings, django_assert_num_queries)
+    cold, warm = few
+    # Cached, the cards skip their history and the ledger its balance and statement.
+    assert warm < cold
     for _ in range(8):
         review.recognised()
         review.rejected()
@@ -346,8 +371,55 @@ def test_the_archive_takes_the_same_number_of_queries_for_2_or_30_achievements(
         acting_user=review["centre_admin"], achievement=revoked, reason="造假。"
     )
     assert Achievement.objects.filter(account=review.account).count() > 25
-    _queries(client, url, django_assert_num_queries, expected=few)
-    _queries(client, f"{url}?page=2&entries=1&status=recognised", django_assert_num_queries, few)
+    _archive_queries(client, url, settings, django_assert_num_queries, expected=few)
+    filtered = f"{url}?page=2&entries=1&status=recognised"
+    _archive_queries(client, filtered, settings, django_assert_num_queries, expected=few)
+
+
+def test_the_cached_archive_shows_each_new_step_and_credit_at_once(client, review):
+    """The archive caches its cards and its ledger sections; a step on an achievement, and
+    the credits it brings or takes, show on the very next view."""
+    achievement = review.forwarded()
+    signed_in(client, review["learner"])
+    url = reverse("archive")
+    before = page_text(client.get(url))
+    assert "Forwarded for a decision" in before
+    assert "History (3 steps)" in before
+    assert "No credits yet" in before
+    main = before[before.index("<main") : before.index("</main>")]
+    again = page_text(client.get(url))
+    assert again[again.index("<main") : again.index("</main>")] == main  # now from the cache
+
+    services.achievement_recognise(
+        acting_user=review["institution_reviewer"],
+        achievement=achievement,
+        unit_standard=review.standard,
+    )
+    after = page_text(client.get(url))
+    assert "History (4 steps)" in after
+    assert "3.00 credits" in after
+    assert "+3.00" in after
+    assert "No credits yet" not in after
+
+    services.achievement_revoke(
+        acting_user=review["centre_admin"], achievement=achievement, reason="证书系伪造。"
+    )
+    revoked = page_text(client.get(url))
+    assert "History (5 steps)" in revoked
+    assert "Recognition revoked" in revoked
+    assert "-3.00" in revoked
+    assert "No credits yet" in revoked  # the balance is back to nothing
+
+
+def test_the_archive_speaks_the_language_of_the_reader_from_the_cache(client, review):
+    review.recognised()
+    signed_in(client, review["learner"])
+    url = reverse("archive")
+    assert "History (" in page_text(client.get(url))
+    client.cookies["creditbank_language"] = "zh-hans"
+    chinese = page_text(client.get(url))
+    assert "处理记录" in chinese
+    assert "History (" not in chinese
 
 
 @pytest.mark.parametrize(
