@@ -1,6 +1,6 @@
-from .models import LearnerAccount, Notice
+from .models import Notice
 from .navigation import items_for
-from .roles import roles_of
+from .roles import learning_account_of, roles_of
 
 
 def navigation(request):
@@ -12,7 +12,7 @@ def navigation(request):
     account, unread = None, 0
     if user.is_authenticated:
         unread = Notice.objects.filter(user=user).unread().count()
-        account = LearnerAccount.objects.filter(user=user).only("account_number", "status").first()
+        account = learning_account_of(user)
     return {
         "nav_items": items_for(user),
         "my_roles": roles_of(user),

@@ -10,9 +10,13 @@ Branch roles live in the ``branches`` app; this module asks for them through the
 import functools
 from collections.abc import Callable
 
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat
+
 LEARNER = "learner"
 
-# branches.apps registers a function user -> set of role names here at start-up.
+# branches.apps registers a function here at start-up: user -> a queryset of the user's
+# role names (one text column), read together with the others in one query.
 branch_role_providers: list[Callable] = []
 
 
@@ -23,10 +27,13 @@ def roles_of(user) -> frozenset[str]:
     cached = getattr(user, "_cb_roles", None)
     if cached is not None:
         return cached
-    names = set(user.role_grants.values_list("role", flat=True))
-    names |= {f"institution_{r}" for r in user.institution_roles.values_list("role", flat=True)}
-    for provider in branch_role_providers:
-        names |= provider(user)
+    # One query (UNION ALL) for the centre, institution and branch roles: it runs on every page.
+    centre = user.role_grants.values_list("role", flat=True)
+    institution = user.institution_roles.annotate(
+        name=Concat(Value("institution_"), "role", output_field=CharField())
+    ).values_list("name", flat=True)
+    others = [provider(user) for provider in branch_role_providers]
+    names = set(centre.order_by().union(institution.order_by(), *others, all=True))
     if user.is_superuser:
         names.add("system_admin")
     # Everyone who is not staff may open a learning account; staff who hold one are learners too.
@@ -34,6 +41,16 @@ def roles_of(user) -> frozenset[str]:
         names.add(LEARNER)
     user._cb_roles = frozenset(names)
     return user._cb_roles
+
+
+def learning_account_of(user):
+    """The user's learning account or None, read once per user object (i.e. per request): the
+    archive and the navigation beside it both show it. Not for a request that opens one."""
+    from .models import LearnerAccount
+
+    if not hasattr(user, "_cb_learning_account"):
+        user._cb_learning_account = LearnerAccount.objects.filter(user=user).first()
+    return user._cb_learning_account
 
 
 def user_has_learning_account(user) -> bool:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import role_required
 from accounts.models import LearnerAccount
+from accounts.roles import learning_account_of
 from creditbank.errors import ServiceError
 
 from . import services
@@ -130,7 +131,7 @@ def archive(request):
     """The lifelong learning archive (终身学习档案): the credit balance by level and field,
     every achievement with its status and history (filtered by category, status and year),
     and the statement of ledger entries — each list paginated, in a fixed number of queries."""
-    account = LearnerAccount.objects.filter(user=request.user).first()
+    account = learning_account_of(request.user)
     form = AchievementFilterForm(request.GET or None)
     context = {"account": account, "form": form, "query": _query(request)}
     if account is not None:

@@ -2,13 +2,20 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def branch_roles(user) -> set[str]:
+def branch_roles(user):
+    """The user's branch role names (``branch_manager``, ``branch_staff``), as a queryset of
+    one text column that ``accounts.roles.roles_of`` reads with the other roles."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Concat
+
     from .models import StaffAssignment
 
-    return {
-        f"branch_{role}"
-        for role in StaffAssignment.objects.filter(user=user).values_list("role", flat=True)
-    }
+    return (
+        StaffAssignment.objects.filter(user=user)
+        .annotate(name=Concat(Value("branch_"), "role", output_field=CharField()))
+        .values_list("name", flat=True)
+        .order_by()
+    )
 
 
 class BranchesConfig(AppConfig):

@@ -3,12 +3,14 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts.models import Role, RoleGrant
+from accounts.models import InstitutionStaff, Role, RoleGrant
 from accounts.roles import role_labels, roles_of
 from accounts.services import role_grant, role_revoke
+from branches.models import StaffAssignment
 from creditbank.errors import ServiceError
 from creditbank.models import AuditEvent
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import InstitutionStaffFactory, RoleGrantFactory, UserFactory
+from tests.branches.factories import StaffAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,16 @@ def test_every_fixture_person_has_exactly_their_role(people):
         expected = {"learner"} if name == "outsider" else {name}
         assert roles_of(user) == expected, name
         assert role_labels(user)
+
+
+def test_centre_institution_and_branch_roles_are_read_in_one_query(django_assert_num_queries):
+    user = UserFactory()
+    RoleGrantFactory(user=user, role=Role.EXPERT)
+    InstitutionStaffFactory(user=user, role=InstitutionStaff.Role.REVIEWER)
+    StaffAssignmentFactory(user=user, role=StaffAssignment.Role.MANAGER)
+    # A staff member may also hold a learning account: that is one more query.
+    with django_assert_num_queries(2):
+        roles = roles_of(user)
+    assert roles == {"expert", "institution_reviewer", "branch_manager"}
+    with django_assert_num_queries(0):
+        assert roles_of(user) is roles  # once per user object
