@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -65,7 +65,6 @@ def masked_name(name: str) -> str:
 # names the capacity a step was taken in, never the person) and of each ledger entry.
 ARCHIVE_CARD_FIELDS = (
     "account",
-    "updated_at",
     "title",
     "status",
     "obtained_on",
@@ -95,31 +94,36 @@ STATEMENT_FIELDS = (
 )
 
 
-def archive_cards(achievements) -> list[str]:
-    """The archive's card of each achievement, history included, as HTML: from the cache
-    where it holds the card of the achievement as it is now, else rendered (their history
-    fetched in one query for all of them) and cached.
+def archive_cards(rows) -> list[str]:
+    """The archive's card of each achievement in ``rows`` (its ``pk`` and ``updated_at``),
+    history included, as HTML: from the cache where it holds the card of the achievement as
+    it is now, else rendered and cached — those achievements and their history read in two
+    queries for all of them.
 
     A card changes only when its achievement does, and every change of an achievement —
     each step of its history included — moves its ``updated_at``, which is in the key, as
     are the language and the time zone. Category and institution names, which the centre
     may correct, show on the cards within ``ARCHIVE_CARD_SECONDS``.
     """
-    achievements = list(achievements)
     suffix = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
-    keys = {a.pk: f"archive-card:{a.pk}:{a.updated_at.timestamp()}:{suffix}" for a in achievements}
+    keys = {row.pk: f"archive-card:{row.pk}:{row.updated_at.timestamp()}:{suffix}" for row in rows}
     cards = cache.get_many(keys.values())
-    missing = [a for a in achievements if keys[a.pk] not in cards]
+    missing = [pk for pk, key in keys.items() if key not in cards]
     if missing:
         events = AchievementEvent.objects.order_by("created_at", "pk").only(*ARCHIVE_EVENT_FIELDS)
-        prefetch_related_objects(missing, Prefetch("events", queryset=events))
+        achievements = (
+            Achievement.objects.filter(pk__in=missing)
+            .select_related("category", "issuer_institution", "recognition")
+            .only(*ARCHIVE_CARD_FIELDS)
+            .prefetch_related(Prefetch("events", queryset=events))
+        )
         rendered = {
             keys[a.pk]: render_to_string("achievements/_archive_card.html", {"achievement": a})
-            for a in missing
+            for a in achievements
         }
         cache.set_many(rendered, ARCHIVE_CARD_SECONDS)
         cards |= rendered
-    return [cards[keys[a.pk]] for a in achievements]
+    return [cards[key] for key in keys.values()]
 
 
 # --- The learner ------------------------------------------------------------------------------
@@ -135,11 +139,9 @@ def archive(request):
     form = AchievementFilterForm(request.GET or None)
     context = {"account": account, "form": form, "query": _query(request)}
     if account is not None:
-        # Only the columns the page shows: the archive is the page learners open most.
-        achievements = (
-            Achievement.objects.for_account(account)
-            .select_related("category", "issuer_institution", "recognition")
-            .only(*ARCHIVE_CARD_FIELDS)
+        # The page of achievements is read as keys; their cards come from the cache.
+        achievements = Achievement.objects.for_account(account).values_list(
+            "pk", "updated_at", named=True
         )
         if form.is_valid():
             achievements = form.filter(achievements)
