@@ -456,11 +456,12 @@ class AchievementFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The choices in one plain query: a model choice field reads its queryset through a
-        # server-side cursor (three round trips), which showed in the archive's time.
+        # The choices in one plain query, and only when they are shown or checked: a model
+        # choice field reads its queryset through a server-side cursor (three round trips),
+        # and the archive shows the unfiltered form from the cache (archive.html).
         field = self.fields["category"]
         categories = field.queryset.only("name_zh", "name_en")
-        field.choices = [("", field.empty_label), *((c.pk, str(c)) for c in categories)]
+        field.choices = lambda: [("", field.empty_label), *((c.pk, str(c)) for c in categories)]
 
     def filter(self, achievements):
         data = self.cleaned_data

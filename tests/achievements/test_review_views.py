@@ -358,7 +358,11 @@ def test_the_archive_takes_the_same_number_of_queries_for_2_or_30_achievements(
     review.deposit()
     signed_in(client, review["learner"])
     url = reverse("archive")
+    # Filtered, the filter form is rendered afresh (its categories read); unfiltered, from the
+    # cache: each is pinned on its own.
+    filtered = f"{url}?page=2&entries=1&status=recognised"
     few = _archive_queries(client, url, settings, django_assert_num_queries)
+    few_filtered = _archive_queries(client, filtered, settings, django_assert_num_queries)
     cold, warm = few
     # Cached, the cards skip their history and the ledger its balance and statement.
     assert warm < cold
@@ -373,8 +377,7 @@ def test_the_archive_takes_the_same_number_of_queries_for_2_or_30_achievements(
     )
     assert Achievement.objects.filter(account=review.account).count() > 25
     _archive_queries(client, url, settings, django_assert_num_queries, expected=few)
-    filtered = f"{url}?page=2&entries=1&status=recognised"
-    _archive_queries(client, filtered, settings, django_assert_num_queries, expected=few)
+    _archive_queries(client, filtered, settings, django_assert_num_queries, expected=few_filtered)
 
 
 def test_the_cached_archive_shows_each_new_step_and_credit_at_once(client, review):
