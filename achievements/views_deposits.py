@@ -1,6 +1,11 @@
 """Pages of deposits (存储): a learner's achievements and their evidence, and institutions'
 clerks depositing for learners."""
 
+import functools
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -9,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -83,7 +88,17 @@ ARCHIVE_EVENT_FIELDS = (
     "note",
     "created_at",
 )
-ARCHIVE_CARD_SECONDS = 600
+# A card is valid for as long as its key says nothing changed; the day bounds the cache's size.
+ARCHIVE_CARD_SECONDS = 24 * 60 * 60
+# What a card key is read from: everything on a card that can change without the
+# achievement's updated_at (the names the centre may correct).
+ARCHIVE_CARD_KEY_FIELDS = (
+    "pk",
+    "updated_at",
+    "category__name_zh",
+    "category__name_en",
+    "issuer_institution__name",
+)
 STATEMENT_FIELDS = (
     "created_at",
     "kind",
@@ -94,19 +109,47 @@ STATEMENT_FIELDS = (
 )
 
 
+@functools.cache
+def card_render_version() -> str:
+    """A digest of what turns an achievement into its card — the card's templates, the
+    translations, and the code that names statuses, steps and roles — so that a release that
+    changes any of them never serves a card cached by the one before."""
+    from accounts import roles
+
+    from . import models
+
+    sources = [
+        Path(get_template(name).origin.name)
+        for name in ("achievements/_archive_card.html", "achievements/_history.html")
+    ]
+    sources += sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo"))
+    sources += [Path(models.__file__), Path(roles.__file__)]
+    digest = hashlib.blake2b(digest_size=6)
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def archive_cards(rows) -> list[str]:
-    """The archive's card of each achievement in ``rows`` (its ``pk`` and ``updated_at``),
+    """The archive's card of each achievement in ``rows`` (``ARCHIVE_CARD_KEY_FIELDS``),
     history included, as HTML: from the cache where it holds the card of the achievement as
     it is now, else rendered and cached — those achievements and their history read in two
     queries for all of them.
 
-    A card changes only when its achievement does, and every change of an achievement —
-    each step of its history included — moves its ``updated_at``, which is in the key, as
-    are the language and the time zone. Category and institution names, which the centre
-    may correct, show on the cards within ``ARCHIVE_CARD_SECONDS``.
+    The key holds all a card depends on: every change of an achievement — each step of its
+    history included — moves its ``updated_at``; the category's and the issuing
+    institution's names, which the centre may correct, go in as a digest; and so do the
+    language, the time zone and ``card_render_version()``.
     """
-    suffix = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
-    keys = {row.pk: f"archive-card:{row.pk}:{row.updated_at.timestamp()}:{suffix}" for row in rows}
+    language, zone = translation.get_language(), timezone.get_current_timezone_name()
+    suffix = f"{language}:{zone}:{card_render_version()}"
+    keys = {}
+    for row in rows:
+        names = "\x1f".join(
+            (row.category__name_zh, row.category__name_en, row.issuer_institution__name or "")
+        )
+        digest = hashlib.blake2b(names.encode(), digest_size=8).hexdigest()
+        keys[row.pk] = f"archive-card:{row.pk}:{row.updated_at.timestamp()}:{digest}:{suffix}"
     cards = cache.get_many(keys.values())
     missing = [pk for pk, key in keys.items() if key not in cards]
     if missing:
@@ -141,7 +184,7 @@ def archive(request):
     if account is not None:
         # The page of achievements is read as keys; their cards come from the cache.
         achievements = Achievement.objects.for_account(account).values_list(
-            "pk", "updated_at", named=True
+            *ARCHIVE_CARD_KEY_FIELDS, named=True
         )
         if form.is_valid():
             achievements = form.filter(achievements)

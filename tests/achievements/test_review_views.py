@@ -415,6 +415,21 @@ def test_the_cached_archive_shows_each_new_step_and_credit_at_once(client, revie
     assert "No credits yet" in revoked  # the balance is back to nothing
 
 
+def test_a_renamed_category_or_institution_shows_on_the_cached_archive_at_once(client, review):
+    achievement = review.recognised()
+    signed_in(client, review["learner"])
+    url = reverse("archive")
+    category, institution = achievement.category, achievement.issuer_institution
+    before = page_text(client.get(url))
+    assert category.name_en in before
+    assert institution.name in before
+    type(category).objects.filter(pk=category.pk).update(name_en="Renamed category")
+    type(institution).objects.filter(pk=institution.pk).update(name="更名后的学院")
+    after = page_text(client.get(url))
+    assert "Renamed category" in after
+    assert "更名后的学院" in after
+
+
 def test_the_archive_speaks_the_language_of_the_reader_from_the_cache(client, review):
     review.recognised()
     signed_in(client, review["learner"])

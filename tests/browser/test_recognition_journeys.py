@@ -444,7 +444,9 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
     check_a11y(page)
     recognise = main.get_by_role("region", name=t("Recognise"), exact=True)
     recognise.get_by_label(label(t("Credits"))).fill("2.5")
-    recognise.get_by_label(label(t("Level"))).select_option(label=str(level))
+    recognise.get_by_label(label(t("Level"))).select_option(
+        label=f"{level.number} · {level.name_zh}"
+    )
     recognise.get_by_label(label(t("Field"))).fill("社会服务")
     recognise.get_by_label(label(t("Reasons (optional)"))).fill("补充的时长记录可以核验。")
     recognise.get_by_role("button", name=t("Recognise"), exact=True).click()
