@@ -69,7 +69,6 @@ def masked_name(name: str) -> str:
 # What the archive shows of each achievement, of each step of its history (the learner's view
 # names the capacity a step was taken in, never the person) and of each ledger entry.
 ARCHIVE_CARD_FIELDS = (
-    "account",
     "title",
     "status",
     "obtained_on",
@@ -153,7 +152,10 @@ def archive_cards(rows) -> list[str]:
     cards = cache.get_many(keys.values())
     missing = [pk for pk, key in keys.items() if key not in cards]
     if missing:
-        events = AchievementEvent.objects.order_by("created_at", "pk").only(*ARCHIVE_EVENT_FIELDS)
+        # The timeline's order, without the people behind the steps (not shown to learners).
+        events = (
+            AchievementEvent.objects.timeline().select_related(None).only(*ARCHIVE_EVENT_FIELDS)
+        )
         achievements = (
             Achievement.objects.filter(pk__in=missing)
             .select_related("category", "issuer_institution", "recognition")

@@ -109,6 +109,13 @@ def open_from_queue(page, live_server, queue_link, path, achievement):
     expect(main.get_by_role("heading", level=1)).to_have_text(achievement.title)
 
 
+def expect_step_taken(page, live_server, achievement, message, status):
+    """After a step on the review page: back on it, told ``message``, now in ``status``."""
+    expect(page).to_have_url(exactly(live_server, f"/review/{achievement.pk}/"))
+    expect(status_message(page)).to_have_text(message)
+    expect(facts(page)).to_contain_text(status)
+
+
 def test_a_deposit_is_checked_forwarded_recognised_and_its_credits_reach_the_archive(
     page, live_server, tmp_path, settings
 ):
@@ -201,11 +208,13 @@ def test_a_deposit_is_checked_forwarded_recognised_and_its_credits_reach_the_arc
     forward.get_by_label(label(t("Note for the decision (optional)"))).fill("证书原件已核对")
     forward.get_by_role("button", name=t("Forward for a decision"), exact=True).click()
 
-    expect(page).to_have_url(exactly(live_server, f"/review/{achievement.pk}/"))
-    expect(status_message(page)).to_have_text(
-        t("Forwarded for a decision. The learner has been told.")
+    expect_step_taken(
+        page,
+        live_server,
+        achievement,
+        t("Forwarded for a decision. The learner has been told."),
+        t("Forwarded for a decision"),
     )
-    expect(facts(page)).to_contain_text(t("Forwarded for a decision"))
     expect(forward).to_have_count(0)
     expect(history(page)).to_contain_text("证书原件已核对")
     check_a11y(page)
@@ -221,11 +230,13 @@ def test_a_deposit_is_checked_forwarded_recognised_and_its_credits_reach_the_arc
     recognise.get_by_label(label(t("Unit standard code"))).fill(STANDARD_CODE.lower())
     recognise.get_by_role("button", name=t("Recognise"), exact=True).click()
 
-    expect(page).to_have_url(exactly(live_server, f"/review/{achievement.pk}/"))
-    expect(status_message(page)).to_have_text(
-        t("The recognition decision was recorded. The learner has been told.")
+    expect_step_taken(
+        page,
+        live_server,
+        achievement,
+        t("The recognition decision was recorded. The learner has been told."),
+        t("Recognised"),
     )
-    expect(facts(page)).to_contain_text(t("Recognised"))
     decisions = main.get_by_role("region", name=t("Decisions"), exact=True)
     expect(decisions).to_contain_text(STANDARD_CODE)
     expect(decisions).to_contain_text("4.00")
@@ -364,11 +375,13 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
     reject = expert_main.get_by_role("region", name=t("Reject"), exact=True)
     reject.get_by_label(label(t("Reason"))).fill(reason)
     reject.get_by_role("button", name=t("Reject"), exact=True).click()
-    expect(expert_page).to_have_url(exactly(live_server, f"/review/{achievement.pk}/"))
-    expect(status_message(expert_page)).to_have_text(
-        t("The rejection was recorded. The learner has been told.")
+    expect_step_taken(
+        expert_page,
+        live_server,
+        achievement,
+        t("The rejection was recorded. The learner has been told."),
+        t("Rejected"),
     )
-    expect(facts(expert_page)).to_contain_text(t("Rejected"))
     expect(expert_main.get_by_role("region", name=t("Decisions"), exact=True)).to_contain_text(
         reason
     )
@@ -451,11 +464,13 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
     recognise.get_by_label(label(t("Reasons (optional)"))).fill("补充的时长记录可以核验。")
     recognise.get_by_role("button", name=t("Recognise"), exact=True).click()
 
-    expect(page).to_have_url(exactly(live_server, f"/review/{achievement.pk}/"))
-    expect(status_message(page)).to_have_text(
-        t("The recognition decision was recorded. The learner has been told.")
+    expect_step_taken(
+        page,
+        live_server,
+        achievement,
+        t("The recognition decision was recorded. The learner has been told."),
+        t("Recognised"),
     )
-    expect(facts(page)).to_contain_text(t("Recognised"))
     expect(decisions).to_contain_text(t("Decision on appeal"))
     expect(decisions).to_contain_text("2.50")
     check_a11y(page)
