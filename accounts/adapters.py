@@ -1,11 +1,10 @@
-"""allauth hooks: the log-in lock is checked before every authentication attempt."""
-
-import math
-import time
+"""allauth hooks: every password check runs as one guarded attempt of the log-in lock."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.utils.translation import ngettext
+
+from creditbank.middleware import client_ip
 
 from . import lockout
 
@@ -14,32 +13,44 @@ def _login_of(credentials: dict) -> str:
     return credentials.get("username") or credentials.get("email") or ""
 
 
-def _locked_error(until: float) -> forms.ValidationError:
-    minutes = max(1, math.ceil((until - time.time()) / 60))
-    return forms.ValidationError(
-        ngettext(
+def locked_error(locked: lockout.Locked) -> forms.ValidationError:
+    """The message for a refused attempt: the same for a password and a code."""
+    minutes = locked.minutes_left
+    if locked.subject_kind == "address":
+        message = ngettext(
+            "Too many failed log-ins from your network address. Try again in %(minutes)d minute.",
+            "Too many failed log-ins from your network address. Try again in %(minutes)d minutes.",
+            minutes,
+        )
+    else:
+        message = ngettext(
             "Too many failed log-ins: this account is locked. Try again in %(minutes)d minute.",
             "Too many failed log-ins: this account is locked. Try again in %(minutes)d minutes.",
             minutes,
         )
-        % {"minutes": minutes},
-        code="account_locked",
-    )
+    return forms.ValidationError(message % {"minutes": minutes}, code="account_locked")
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def pre_authenticate(self, request, **credentials):
-        super().pre_authenticate(request, **credentials)
-        until = lockout.locked_until(_login_of(credentials))
-        if until:
-            raise _locked_error(until)
+    def authenticate(self, request, **credentials):
+        """Check the password under the lock of the account's and the address's guards
+        (accounts/lockout.py). Re-authentication with a password comes through here too."""
+        result = {}
 
-    def authentication_failed(self, request, **credentials):
-        super().authentication_failed(request, **credentials)
-        until = lockout.register_failure(_login_of(credentials))
-        if until:
-            raise _locked_error(until)
+        def check() -> bool:
+            result["user"] = super(AccountAdapter, self).authenticate(request, **credentials)
+            return result["user"] is not None
 
-    def login(self, request, user):
-        super().login(request, user)
-        lockout.clear(user.get_username())
+        try:
+            checked_at = lockout.guarded_attempt(
+                account=lockout.account_subject(_login_of(credentials)),
+                address=client_ip(request) if request is not None else None,
+                check=check,
+            )
+        except lockout.Locked as locked:
+            raise locked_error(locked) from None
+        if checked_at and request is not None:
+            # When the password was found right, in the lock's order (shown to no one; the
+            # concurrency tests order it against the failures).
+            request.login_checked_at = checked_at
+        return result.get("user")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -316,3 +317,24 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LoginGuard(models.Model):
+    """Recent failed sign-in attempts of one subject, and its lock (accounts/lockout.py).
+
+    A subject is an account (``user:<id>``), a log-in name that matches no account
+    (``name:<digest>``, so that the answer does not reveal whether an account exists) or a client
+    address (``addr:<ip>``). Attempts lock the subject's row while the secret is checked, so
+    concurrent attempts count one after another.
+    """
+
+    subject = models.CharField(_("subject"), max_length=80, primary_key=True)
+    failures = ArrayField(models.DateTimeField(), verbose_name=_("recent failures"), default=list)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("log-in guard")
+        verbose_name_plural = _("log-in guards")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -4,6 +4,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from . import lockout
 from .models import Notice
 
 
@@ -24,3 +25,9 @@ def notice_email(notice_id: int) -> bool:
         notice.emailed_at = timezone.now()
         notice.save(update_fields=["emailed_at"])
     return True
+
+
+@shared_task
+def login_guards_prune() -> int:
+    """Delete log-in guards with no recent failure and no lock (daily; safe to run twice)."""
+    return lockout.prune()
