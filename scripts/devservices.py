@@ -6,6 +6,7 @@ starts an embedded PostgreSQL (the `pgserver` package, data in var/pgdata) and a
 and stops both when it ends — on Ctrl-C too — keeping their data for the next start.
 
     python scripts/devservices.py run            # migrate, seed once, serve with worker and beat
+    python scripts/devservices.py dev            # the same with runserver: reload and DEBUG on
     python scripts/devservices.py test [ARGS]    # the test suite (pytest ARGS)
     python scripts/devservices.py exec CMD...    # any command with the services up
     python scripts/devservices.py bench [ARGS]   # manage.py bench ARGS in creditbank_bench
@@ -198,12 +199,57 @@ def _raise_stop(signum, frame):
     raise Stop
 
 
-def run(env: dict[str, str]) -> int:
+# Threads per gunicorn worker: a request mostly waits on PostgreSQL, Redis or the client.
+WEB_THREADS = 4
+
+
+def cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def web_server(port: str, *, develop: bool) -> list[str]:
+    """The web server's command. `make run` serves as production does: gunicorn with the
+    production settings file (deploy/gunicorn.conf.py). One worker per core, not the 2 x cores + 1
+    of a host that only serves the web: here PostgreSQL, Redis, the Celery worker and beat share
+    the same cores, and each worker is a whole Django process; its threads cover the time a
+    request waits. `make dev` keeps Django's runserver, which reloads on every change."""
+    if develop:
+        return [PY, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    return [
+        PY, "-m", "gunicorn",
+        "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(cpus()),
+        "--threads", str(WEB_THREADS),
+        # The process name the smoke test (and `ps`) find this server by.
+        "--name", f"creditbank-web-{port}",
+    ]  # fmt: skip
+
+
+def serving_env(env: dict[str, str], *, develop: bool) -> dict[str, str]:
+    """The environment `make run` (``develop=False``) and `make dev` serve with.
+
+    DEBUG is off under `make run`: Django's DEBUG pages list every URL pattern and setting, and
+    a DEBUG process keeps every SQL query in memory. It is not production mode either: no HTTPS
+    redirect on 127.0.0.1, and WhiteNoise serves static files straight from the apps' folders
+    (its finders), so there is no collectstatic copy to go stale."""
+    return {**env, "DEBUG": "1" if develop else "0"}
+
+
+def run(env: dict[str, str], *, develop: bool = False) -> int:
     port = env.get("PORT", "8000")
+    env = serving_env(env, develop=develop)
     prepare(env, seed=True)
+    if not env.get("STATIC_ROOT"):
+        # WhiteNoise also reads STATIC_ROOT (empty without collectstatic); a missing one would
+        # make every gunicorn worker warn at start.
+        (VAR / "static").mkdir(exist_ok=True)
     children = Children()
     celery = [PY, "-m", "celery", "-A", "creditbank"]
-    children.spawn("web", [PY, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
+    children.spawn("web", web_server(port, develop=develop), env)
     children.spawn(
         "worker", [*celery, "worker", "-l", "INFO", "--concurrency", "2", "-n", "dev@%h"], env
     )
@@ -213,6 +259,10 @@ def run(env: dict[str, str]) -> int:
         env,
     )
     readme_table = ROOT / "README.md"
+    if develop:
+        log("runserver with DEBUG on, reloading on every change")
+    else:
+        log(f"gunicorn, {cpus()} worker(s) x {WEB_THREADS} threads, DEBUG off (`make dev`: reload)")
     log(f"the portal is at http://127.0.0.1:{port}/ — stop it with Ctrl-C")
     log(f"demo log-ins: see the table in {readme_table.name}, or below")
     manage(env, "seed_demo", "--list")
@@ -229,7 +279,7 @@ def run(env: dict[str, str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "exec", "bench"}:
+    if not argv or argv[0] not in {"run", "dev", "test", "exec", "bench"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -238,8 +288,8 @@ def main(argv: list[str]) -> int:
     services = EmbeddedServices()
     try:
         env = services.start()
-        if command == "run":
-            return run(env)
+        if command in {"run", "dev"}:
+            return run(env, develop=command == "dev")
         if command == "bench":
             return bench(env, rest)
         if command == "test":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start `make run` with no DATABASE_URL / REDIS_URL (embedded services), wait for /healthz to
-# answer 200, check the home page is in Chinese, stop it as Ctrl-C would, and check that nothing
-# it started is still running.
+# answer 200, check the home page is in Chinese, that gunicorn serves it with DEBUG off (the
+# Chinese 404 page, static CSS, 20 requests at once), stop it as Ctrl-C would, and check that
+# nothing it started is still running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${SMOKE_PORT:-8765}
@@ -10,7 +11,7 @@ mkdir -p var
 
 leftovers() {
   # What `make run` starts, matched narrowly so that test workers of other runs do not count.
-  pgrep -af "$PWD/var/pgdata|--dir $PWD/var/redis|creditbank worker -l INFO --concurrency 2 -n dev@|creditbank beat|runserver 127.0.0.1:$PORT|devservices.py run" \
+  pgrep -af "$PWD/var/pgdata|--dir $PWD/var/redis|creditbank worker -l INFO --concurrency 2 -n dev@|creditbank beat|creditbank-web-$PORT|runserver 127.0.0.1:$PORT|devservices.py run" \
     | grep -v pgrep || true
 }
 
@@ -37,6 +38,31 @@ grep -q '<html lang="zh-Hans">' <<<"$home" || fail "home page is not marked zh-H
 grep -q '终身学习学分银行' <<<"$home" || fail "home page is not in Chinese"
 grep -q 'learner | learner |' "$LOG" || fail "make run did not print the demo log-ins"
 echo "home page: Chinese, demo log-ins printed"
+
+# Served by gunicorn (master and workers), not Django's development server.
+server=$(curl -s -o /dev/null -D - "http://127.0.0.1:$PORT/" | tr -d '\r' | sed -n 's/^[Ss]erver: //p')
+[[ "$server" == gunicorn* ]] || fail "the web server is '$server', not gunicorn"
+web=$(pgrep -f "creditbank-web-$PORT" | wc -l)
+[ "$web" -ge 2 ] || fail "expected a gunicorn master and workers, found $web processes"
+echo "web server: $server, $web processes"
+
+# DEBUG off: an unknown URL gets the Chinese 404 page, not Django's list of URL patterns.
+status=$(curl -s -o var/smoke-404.html -w '%{http_code}' "http://127.0.0.1:$PORT/no-such-page/")
+[ "$status" = "404" ] || fail "an unknown URL answered $status, not 404"
+grep -q '页面不存在' var/smoke-404.html || fail "the 404 page is not the Chinese one"
+! grep -q 'URLconf' var/smoke-404.html || fail "the 404 page lists the URL patterns (DEBUG on)"
+echo "404 page: Chinese, no URL patterns (DEBUG off)"
+
+css=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/static/css/site.css")
+[[ "$css" == "200 text/css"* ]] || fail "static/css/site.css answered '$css'"
+echo "static CSS: $css"
+
+# 20 requests at once, each given 20 s: all must answer.
+seq 1 20 | xargs -P 20 -I{} curl -s -o /dev/null -m 20 -w '%{http_code}\n' "http://127.0.0.1:$PORT/" \
+  >var/smoke-concurrent.txt
+answered=$(grep -c '^200$' var/smoke-concurrent.txt)
+[ "$answered" = "20" ] || fail "of 20 concurrent requests $answered answered 200: $(sort var/smoke-concurrent.txt | uniq -c | tr '\n' ' ')"
+echo "20 concurrent requests: all answered 200"
 
 # Ctrl-C: SIGINT to the whole foreground group, as a terminal would send it.
 kill -INT -- -"$MAKE_PID"
