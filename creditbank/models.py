@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """One thing that happened: who did what to which object, when and from where.
 
-    Rows are only ever inserted (a database trigger refuses UPDATE and DELETE). Each row stores
-    the hash of the row before it, so a changed, deleted or reordered row breaks the chain and
-    ``manage.py verify_audit_chain`` names it.
+    Rows are only ever inserted (database triggers refuse UPDATE, DELETE and TRUNCATE). Each row
+    stores the hash of the row before it, so a changed, deleted or reordered row breaks the chain
+    and ``manage.py verify_audit_chain`` names it. The hashes are HMACs under a key kept outside
+    the database (``key_id`` names which one), so the owner of the table cannot recompute them.
     """
 
     created_at = models.DateTimeField(_("time (UTC)"), db_index=True)
@@ -31,6 +32,7 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    key_id = models.CharField(_("audit key"), max_length=16)
 
     class Meta:
         verbose_name = _("audit event (审计事件)")
@@ -43,7 +45,12 @@ class AuditEvent(models.Model):
 
 
 class AuditCheckpoint(models.Model):
-    """A daily record of the chain's head, so that rows cut off the end are noticed too."""
+    """A daily record of the chain's head, so that rows cut off the end are noticed too.
+
+    Append-only like the events. Each one is also written, signed, to the log and to a file of
+    its own (``CREDITBANK_AUDIT_CHECKPOINT_FILE``), which the verifier can be given, because
+    whoever can cut the chain's tail can edit this table too.
+    """
 
     created_at = models.DateTimeField(_("time (UTC)"), auto_now_add=True)
     last_event_id = models.BigIntegerField(_("last event"), null=True)

@@ -5,6 +5,9 @@ Kubernetes web Deployment):
 
     gunicorn --config deploy/gunicorn.conf.py creditbank.wsgi:application
 
+`make run` uses it too (scripts/devservices.py), with --bind, --workers and --threads given on
+its command line, which take precedence over the values below.
+
 Everything that differs between hosts comes from the environment, so one file serves all of them:
 
     GUNICORN_BIND         address(es) to listen on, comma-separated (default 127.0.0.1:8000;

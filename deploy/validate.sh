@@ -36,11 +36,15 @@ production_env() {
         CSRF_TRUSTED_ORIGINS=https://creditbank.example.org \
         DATABASE_URL=postgres://check@127.0.0.1:1/check \
         REDIS_URL=redis://127.0.0.1:1/0 \
+        CREDITBANK_PII_KEYS=dmFsaWRhdGUtb25seS1ub3QtYS1zZWNyZXQtMDAwMDA= \
+        CREDITBANK_PII_HASH_KEY=validate-only-not-a-secret \
+        CREDITBANK_AUDIT_KEY=validate-only-not-a-secret-0000000000000 \
         "$@"
 }
 
 # --- Python files ------------------------------------------------------------------------------
 run "deploy/*.py compile" "$PYTHON" -m py_compile deploy/gunicorn.conf.py deploy/healthcheck.py
+run "deploy/migrate.sh parses" sh -n deploy/migrate.sh
 
 run "gunicorn --check-config loads deploy/gunicorn.conf.py and the WSGI app" \
     production_env "$PYTHON" -m gunicorn --check-config --config deploy/gunicorn.conf.py \

@@ -21,6 +21,8 @@ from tests.branches.factories import BranchCentreFactory, StaffAssignmentFactory
 def _test_settings(settings, tmp_path):
     # Uploaded and generated files go to a folder of the test's own, never to var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The audit chain's checkpoints leave the database into a file: the test's own.
+    settings.CREDITBANK_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
     # Tasks run in-process unless a test starts a real worker (test_celery_worker.py).
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

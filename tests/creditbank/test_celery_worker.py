@@ -26,12 +26,17 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def worker():
+def worker(tmp_path):
     """Start ``celery worker`` on a queue of its own; yield the queue name."""
     celery_app.conf.task_always_eager = False
     queue = f"test-{uuid.uuid4().hex[:12]}"
     node = f"{queue}@{socket.gethostname()}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CREDITBANK_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "creditbank", "worker", "--pool", "solo",
          "-Q", queue, "-n", node, "-l", "WARNING", "--without-gossip", "--without-mingle"],

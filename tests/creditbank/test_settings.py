@@ -15,6 +15,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://creditbank@127.0.0.1:5432/creditbank",
     "CREDITBANK_PII_KEYS": "x3NqvQ8m0FZ9T8Y3dJ6m1pZbqkRk1oS2e7JmQd0vXcU=",
     "CREDITBANK_PII_HASH_KEY": "a-separate-random-hash-key-for-identity-lookups",
+    "CREDITBANK_AUDIT_KEY": "the-audit-chain-hmac-key-kept-outside-the-database-0123",
 }
 
 
@@ -34,6 +35,12 @@ def test_production_mode_refuses_to_start_without(missing):
     result = _manage("check", **env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_production_mode_refuses_a_short_audit_key():
+    result = _manage("check", **{**PRODUCTION, "CREDITBANK_AUDIT_KEY": "too-short"})
+    assert result.returncode != 0
+    assert "CREDITBANK_AUDIT_KEY must be at least 32 characters" in result.stderr
 
 
 def test_check_deploy_has_zero_warnings_in_production_mode():
