@@ -7,12 +7,27 @@ does. ``ledger_problems`` proves the invariants over the whole database for ``ch
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db.models import (
+    CharField,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 
-from ..models import Achievement, CreditEntry, QualificationLevel, Recognition
+from creditbank.models import AuditEvent
+
+from ..models import Achievement, AchievementEvent, CreditEntry, QualificationLevel, Recognition
 
 Kind = CreditEntry.Kind
 ZERO = Decimal("0.00")
@@ -105,7 +120,9 @@ def ledger_problems() -> Iterator[str]:
     - no negative balance, per account and per level and field;
     - the sums agree: an achievement's entries add up to its recognised credits while it is
       recognised and to zero otherwise, and a recognised, revoked or expired achievement
-      points at a recognition of its own that is in force.
+      points at a recognition of its own that is in force;
+    - and what ``ledger_cross_problems`` checks against the decisions, the achievements'
+      history and the audit log.
     """
     Status = Achievement.Status
     deposits = CreditEntry.objects.filter(kind=Kind.DEPOSIT).exclude(
@@ -198,3 +215,183 @@ def ledger_problems() -> Iterator[str]:
     )
     for pk, status in pointers.values_list("pk", "status"):
         yield f"achievement #{pk} is {status} without a recognition in force of its own"
+    yield from ledger_cross_problems()
+
+
+# --- Cross-checks with the decisions, the history and the audit log ----------------------------
+
+# The step that writes each kind of entry: its history action (the audit action is
+# ``achievement.<action>``), the status it leaves the achievement in, and what its audit event
+# cites under ``after``: a deposit's decision, or the cancelling entry itself.
+LEDGER_STEPS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
+    Kind.DEPOSIT: (
+        ("recognise", "confirm"),
+        Achievement.Status.RECOGNISED,
+        "decision",
+        "recognition_id",
+    ),
+    Kind.REVERSAL: (("revoke",), Achievement.Status.REVOKED, "credit_entry", "pk"),
+    Kind.EXPIRY: (("expire",), Achievement.Status.EXPIRED, "credit_entry", "pk"),
+}
+# A step writes its entry, then its history and its audit event, in one transaction; the audit
+# event may wait for the chain's lock while other transactions commit. What ties an event to an
+# entry is the decision or entry it cites; the window (before, after the entry) only keeps a
+# step of another time from vouching for it.
+STEP_WINDOW = (timedelta(seconds=1), timedelta(seconds=30))
+ACHIEVEMENT_TYPE = Achievement._meta.label_lower
+
+
+def _at_entry_time() -> Q:
+    """``created_at`` within ``STEP_WINDOW`` of the outer entry's."""
+    before, after = STEP_WINDOW
+    return Q(
+        created_at__gte=OuterRef("created_at") - before,
+        created_at__lte=OuterRef("created_at") + after,
+    )
+
+
+def _audit_steps(actions: tuple[str, ...], status: str, cites_key: str, cites: OuterRef):
+    """Audit events of the outer entry's achievement: one of ``actions``, leaving it in
+    ``status`` and citing ``cites`` as ``after[cites_key]``."""
+    return AuditEvent.objects.annotate(
+        status_after=KT("summary__after__status"), cited=KT(f"summary__after__{cites_key}")
+    ).filter(
+        object_type=ACHIEVEMENT_TYPE,
+        object_id=Cast(OuterRef("achievement_id"), CharField()),
+        action__in=[f"achievement.{action}" for action in actions],
+        status_after=status,
+        cited=Cast(cites, CharField()),
+    )
+
+
+def _user(pk: int | None) -> str:
+    return f"user #{pk}" if pk is not None else "nobody"
+
+
+def ledger_cross_problems() -> Iterator[str]:
+    """Every disagreement of the ledger with the decisions, the history and the audit log, one
+    line each naming the entry and its achievement:
+
+    - each entry has the audit event of the step that wrote it, written with it and citing it:
+      a deposit ``achievement.recognise`` or ``achievement.confirm`` leaving the achievement
+      recognised and citing its decision; a reversal ``achievement.revoke`` and an expiry
+      ``achievement.expire`` citing the entry;
+    - each entry has that step, at that time, in the achievement's history (a rejected
+      achievement forged into a recognised one with a matching deposit has no such step);
+    - an achievement on the ledger is in the status its history last left it in (one revoked
+      or expired and forged back into recognised is not);
+    - a deposit above ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` credits (as it is now) has a
+      centre re-review by someone other than its decider, in the decision's row and in the
+      audit log: the decision by the row's decider, the confirmation by the row's checker.
+
+    Whoever owns the database can rewrite rows and the history, but not the audit log without
+    breaking its chain (``verify_audit_chain``). Each check is one set-based query, streamed.
+    """
+    Status = Achievement.Status
+    for kind, (actions, status, cites_key, cites) in LEDGER_STEPS.items():
+        entries = CreditEntry.objects.filter(kind=kind).order_by("pk")
+        audited = _audit_steps(actions, status, cites_key, OuterRef(cites)).filter(_at_entry_time())
+        steps = " or ".join(f"achievement.{action}" for action in actions)
+        unaudited = entries.filter(~Exists(audited)).values_list(
+            "pk", "achievement_id", "recognition_id"
+        )
+        for pk, achievement_id, recognition_id in unaudited.iterator(chunk_size=2000):
+            cited = f"recognition #{recognition_id}" if kind == Kind.DEPOSIT else "the entry"
+            yield (
+                f"credit entry #{pk} ({kind}, achievement #{achievement_id}) has no audit event "
+                f"of the step that wrote it ({steps} citing {cited}, at that time)"
+            )
+        in_history = AchievementEvent.objects.filter(
+            _at_entry_time(),
+            achievement_id=OuterRef("achievement_id"),
+            action__in=actions,
+            status=status,
+        )
+        unrecorded = entries.filter(~Exists(in_history)).values_list("pk", "achievement_id")
+        for pk, achievement_id in unrecorded.iterator(chunk_size=2000):
+            yield (
+                f"credit entry #{pk} ({kind}, achievement #{achievement_id}): the achievement's "
+                f"history shows no {' or '.join(actions)} step leaving it {status} at that time"
+            )
+
+    last_step = (
+        AchievementEvent.objects.filter(achievement=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("status")[:1]
+    )
+    drifted = (
+        Achievement.objects.filter(Exists(CreditEntry.objects.filter(achievement=OuterRef("pk"))))
+        # One probe per achievement: no history at all reads as "" and never matches.
+        .annotate(last_status=Coalesce(Subquery(last_step), Value("")))
+        .exclude(status=F("last_status"))
+        .order_by("pk")
+        .values_list("pk", "status", "last_status")
+    )
+    for pk, status, last_status in drifted.iterator(chunk_size=2000):
+        yield (
+            f"achievement #{pk} is {status} with credits on the ledger, but its history last "
+            f"left it {last_status or 'nowhere (it has no history)'}"
+        )
+
+    threshold = settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD
+    above = CreditEntry.objects.filter(
+        kind=Kind.DEPOSIT, recognition__credits__gt=threshold
+    ).order_by("pk")
+    fields = (
+        "pk",
+        "achievement_id",
+        "recognition_id",
+        "recognition__credits",
+        "recognition__decided_by",
+        "recognition__checked_by",
+    )
+    re_reviewed = Q(
+        recognition__checked_by__isnull=False, recognition__checked_at__isnull=False
+    ) & ~Q(recognition__checked_by=F("recognition__decided_by"))
+    for pk, achievement_id, rid, credits, decider, checker in (
+        above.filter(~re_reviewed).values_list(*fields).iterator(chunk_size=2000)
+    ):
+        yield (
+            f"credit entry #{pk} (deposit, achievement #{achievement_id}): recognition #{rid} of "
+            f"{credits} credits is above the re-review threshold ({threshold}) but was not "
+            f"re-reviewed by someone other than its decider (decided by {_user(decider)}, "
+            f"re-reviewed by {_user(checker)})"
+        )
+
+    decided = _audit_steps(
+        ("recognise",), Status.CONFIRMING, "decision", OuterRef("recognition_id")
+    )
+    confirmed = _audit_steps(
+        ("confirm",), Status.RECOGNISED, "decision", OuterRef("recognition_id")
+    )
+    logged = (
+        above.filter(
+            ~Exists(decided.filter(actor_id=OuterRef("recognition__decided_by")))
+            | ~Exists(
+                confirmed.filter(
+                    actor__isnull=False, actor_id=OuterRef("recognition__checked_by")
+                ).exclude(actor_id=OuterRef("recognition__decided_by"))
+            )
+        )
+        .annotate(
+            logged_decider=Subquery(decided.order_by("pk").values("actor_id")[:1]),
+            logged_checker=Subquery(confirmed.order_by("pk").values("actor_id")[:1]),
+        )
+        .values_list(*fields, "logged_decider", "logged_checker")
+    )
+    for (
+        pk,
+        achievement_id,
+        rid,
+        _credits,
+        decider,
+        checker,
+        log_decider,
+        log_checker,
+    ) in logged.iterator(chunk_size=2000):
+        yield (
+            f"credit entry #{pk} (deposit, achievement #{achievement_id}): the audit log does "
+            f"not show recognition #{rid} decided by {_user(decider)} and re-reviewed by "
+            f"another person, {_user(checker)}; it shows the decision by "
+            f"{_user(log_decider)} and the confirmation by {_user(log_checker)}"
+        )

@@ -1,5 +1,8 @@
 """``python manage.py check_ledger``: prove the credit ledger's invariants over the whole
-database; exit 0 when they hold, 1 naming each violation otherwise."""
+database, and that it agrees with the decisions, the achievements' history and the audit log
+(each entry has the audit event and history step that wrote it; a recognition above the
+re-review threshold was re-reviewed by someone other than its decider); exit 0 when they hold,
+1 naming each violation otherwise."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,7 +11,10 @@ from achievements.services import ledger_problems
 
 
 class Command(BaseCommand):
-    help = "Verify every invariant of the credit ledger; exit non-zero naming each violation."
+    help = (
+        "Verify every invariant of the credit ledger and cross-check it with the decisions, "
+        "the history and the audit log; exit non-zero naming each violation."
+    )
 
     def handle(self, *args, **options):
         problems = 0
