@@ -9,8 +9,14 @@ export PORT
 setup:
 	@bash scripts/bootstrap.sh
 
+# The portal as the public meets it: gunicorn, DEBUG off, with the Celery worker and beat.
 run: setup
 	@$(PY) scripts/devservices.py run
+
+# For developers: the same with Django's runserver, reloading on every change, DEBUG on.
+.PHONY: dev
+dev: setup
+	@$(PY) scripts/devservices.py dev
 
 # In parallel on every core; other pytest arguments: make test ARGS="-k audit"
 test: setup
@@ -31,3 +37,16 @@ messages: setup
 # its own (creditbank_bench); prints a Markdown table. Larger: make bench ARGS="--learners 1000000"
 bench: setup
 	@$(PY) scripts/devservices.py bench $(ARGS)
+
+# Pin every Python package with its hashes, after a change to pyproject.toml (which keeps the
+# ranges): requirements.lock for the image, requirements-test.lock (the same pins plus the test
+# tools) for make setup and CI. Pins that still fit are kept; to move them:
+# make lock ARGS="--upgrade" or ARGS="--upgrade-package django".
+.PHONY: lock
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+lock: setup
+	@CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS) $(ARGS) \
+		--output-file requirements.lock pyproject.toml
+	@CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS) $(ARGS) \
+		--extra test --constraint requirements.lock --output-file requirements-test.lock pyproject.toml

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what `make run` and `make test` need and is missing: OS packages (through apt-get when
-# the machine has it), a virtualenv in .venv, and the Python packages of pyproject.toml.
+# the machine has it), a virtualenv in .venv, and the Python packages at the exact versions and
+# hashes of requirements-test.lock (the project's code runs from this checkout, so it is not
+# installed itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,10 +42,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "[bootstrap] creating the virtualenv $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
+# The lock pins pip itself too. Regenerate it with `make lock` after editing pyproject.toml.
+LOCK=requirements-test.lock
 stamp="$VENV/.installed"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "[bootstrap] installing Python packages"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q ".[test]"
+if [ ! -f "$stamp" ] || [ "$LOCK" -nt "$stamp" ]; then
+  echo "[bootstrap] installing Python packages from $LOCK"
+  "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
   touch "$stamp"
 fi
