@@ -1,12 +1,17 @@
 """Request-wide behaviour: origin for the audit log, language, refused access."""
 
+import logging
+
+import redis.exceptions
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from .audit import audit_record, request_origin
+from .refusals import anonymous_refusal_count
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
@@ -59,23 +64,56 @@ class LanguageMiddleware:
         return response
 
 
+# Pages that show a person's own objects: a 404 there is someone trying ids that are not theirs.
+PROBED_PREFIXES = ("/my/", "/review/", "/desk/")
+
+
+def refused_action(request, status_code: int) -> str | None:
+    """The audit action for a response that refuses the request, or ``None``: every 403, every
+    write (POST …) answered 404, and every read answered 404 under ``PROBED_PREFIXES``."""
+    if status_code == 403:
+        return "access.refused"
+    if status_code == 404:
+        if request.method not in SAFE_METHODS:
+            return "access.refused"
+        if request.path.startswith(PROBED_PREFIXES):
+            return "access.not_found"
+    return None
+
+
 class RefusedAccessAuditMiddleware:
-    """Write an audit event for every 403 the portal answers, whatever refused it, and for
-    every write (POST …) answered 404: an outsider's attempt on an object they may not know."""
+    """Write an audit event for every request refused (``refused_action``), whatever refused it.
+
+    A signed-in person's refusals are recorded one by one. Those of anonymous visitors are
+    counted per address and minute (creditbank.refusals): the first is recorded at once, the rest
+    are written as one event a minute, so that a flood cannot fill the audit log.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        refused_write = response.status_code == 404 and request.method not in SAFE_METHODS
-        if response.status_code == 403 or refused_write:
-            user = getattr(request, "user", None)
-            audit_record(
-                actor=user,
-                action="access.refused",
-                object_type="url",
-                object_id=request.path[:64],
-                note=f"{request.method} {request.path}"[:500],
-            )
+        action = refused_action(request, response.status_code)
+        if action is None:
+            return response
+        user = getattr(request, "user", None)
+        note = f"{request.method} {request.path}"
+        if not getattr(user, "is_authenticated", False):
+            try:
+                if not anonymous_refusal_count(
+                    action=action, source=client_ip(request) or "unknown"
+                ):
+                    return response
+                note += f"; further ones from this address this minute: {action}_aggregate"
+            except redis.exceptions.RedisError:
+                # Without the counter every refusal is recorded, rather than none.
+                logger.warning("Refusal counter unavailable; recording %s one by one", action)
+        audit_record(
+            actor=user,
+            action=action,
+            object_type="url",
+            object_id=request.path[:64],
+            note=note[:500],
+        )
         return response
