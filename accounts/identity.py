@@ -15,6 +15,8 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 from stdnum.exceptions import ValidationError as StdnumError
 
+from creditbank.fields import strip_invisible
+
 
 class IdType(models.TextChoices):
     RESIDENT_ID = "resident_id", _("Mainland resident ID card")
@@ -139,8 +141,9 @@ _DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "．": "·", "﹒"
 
 
 def clean_real_name(raw: str) -> str:
-    """Trim, fold look-alike dots into the middle dot, collapse spaces, and check the letters."""
-    name = unicodedata.normalize("NFC", raw or "").translate(_DOTS)
+    """Drop invisible characters (as every text field does), trim, fold look-alike dots into
+    the middle dot, collapse spaces, and check the letters."""
+    name = unicodedata.normalize("NFC", strip_invisible(raw or "")).translate(_DOTS)
     name = re.sub(r"\s+", " ", name).strip()
     if not name:
         raise ValidationError(_("Enter the name as it appears on the ID."), code="required")

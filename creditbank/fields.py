@@ -5,6 +5,12 @@ fields collapse whitespace (including the ideographic space U+3000) and refuse `
 there is no legitimate use for them there, and refusing them says plainly that markup is not
 taken. Characters outside the
 BMP (𠮷) and the middle dot of transliterated names (买买提·艾力) pass unchanged.
+
+Every text field here, and the real-name check (accounts.identity), drops the invisible
+characters of ``strip_invisible`` (bidirectional controls and zero-width characters). They are
+dropped, not refused: a person cannot see them to delete them, so a message about them could
+not be acted on, and what is stored is then exactly what the person saw. Control characters
+(NUL and the like) never get this far: creditbank.inputguard answers 400 for them.
 """
 
 import re
@@ -15,6 +21,22 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 ANGLE_BRACKETS = re.compile(r"[<>＜＞]")
+
+# Characters that change how the text around them is shown or compared without showing
+# themselves: the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+# U+2066–U+2069) and marks (U+200E, U+200F, U+061C); the zero-width space, non-joiner and joiner
+# (U+200B–U+200D), the word joiner (U+2060) and the byte-order mark (U+FEFF). An override makes
+# "报告\u202egpj.exe" read as "报告exe.jpg"; a zero-width space makes 张三 and 张\u200b三 differ.
+INVISIBLE_CHARACTERS = (
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARACTERS))
+
+
+def strip_invisible(value: str) -> str:
+    """``value`` without the bidirectional controls and zero-width characters."""
+    return value.translate(_DROP_INVISIBLE)
 
 
 def collapse_whitespace(value: str) -> str:
@@ -30,7 +52,7 @@ class OneLineTextField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return collapse_whitespace(value) if value else value
+        return collapse_whitespace(strip_invisible(value)) if value else value
 
     def validate(self, value):
         super().validate(value)
@@ -50,9 +72,8 @@ class PlainTextField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return value
-        lines = [
-            line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        ]
+        value = strip_invisible(value).replace("\r\n", "\n").replace("\r", "\n")
+        lines = [line.rstrip() for line in value.split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
@@ -74,7 +95,8 @@ class PhoneField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return value
-        value = unicodedata.normalize("NFKC", value).replace("—", "-").replace("－", "-")
+        value = unicodedata.normalize("NFKC", strip_invisible(value))
+        value = value.replace("—", "-").replace("－", "-")
         return collapse_whitespace(value)
 
     def validate(self, value):
@@ -97,4 +119,4 @@ class SearchField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return collapse_whitespace(value) if value else value
+        return collapse_whitespace(strip_invisible(value)) if value else value

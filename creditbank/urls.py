@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "creditbank.views.error_400"
 handler403 = "creditbank.views.error_403"
 handler404 = "creditbank.views.error_404"
 handler500 = "creditbank.views.error_500"

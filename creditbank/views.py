@@ -1,9 +1,11 @@
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import health
+from .unavailable import outage_in_progress, unavailable_response
 
 
 @require_GET
@@ -19,6 +21,12 @@ def healthz(request):
     return JsonResponse({"status": "ok" if ok else "fail", **checks}, status=200 if ok else 503)
 
 
+def error_400(request, exception=None):
+    # Rendered without the request: no context processors (no database), and the page is
+    # bilingual because this can be answered before the language middleware has run.
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
 def error_403(request, exception=None):
     return render(request, "403.html", status=403)
 
@@ -28,4 +36,8 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    # Called while Django handles the exception. Rendered without the request: the context
+    # processors would read the database, which may be what failed.
+    if outage_in_progress():
+        return unavailable_response()
+    return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -2,10 +2,12 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditbank.fields import SearchField
+
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
-    actor = forms.CharField(label=_("Actor (username)"), required=False, max_length=150)
+    action = SearchField(label=_("Action"), max_length=64)
+    actor = SearchField(label=_("Actor (username)"), max_length=150)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -16,9 +18,9 @@ class AuditFilterForm(forms.Form):
     def filter(self, events):
         data = self.cleaned_data
         if data["action"]:
-            events = events.filter(action__startswith=data["action"].strip())
+            events = events.filter(action__startswith=data["action"])
         if data["actor"]:
-            events = events.filter(actor_label__iexact=data["actor"].strip())
+            events = events.filter(actor_label__iexact=data["actor"])
         if data["date_from"]:
             events = events.filter(created_at__date__gte=data["date_from"])
         if data["date_to"]:

@@ -9,7 +9,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as InvalidNumber
 
-from creditbank.fields import OneLineTextField
+from creditbank.fields import OneLineTextField, PlainTextField
 
 from ..models import Institution, InstitutionStaff
 
@@ -106,7 +106,7 @@ class InstitutionDecisionForm(forms.Form):
     }
 
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Reason"),
         max_length=300,
         required=False,

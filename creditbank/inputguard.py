@@ -1,0 +1,55 @@
+"""Refuse requests that carry control characters: one place for every form, filter and page.
+
+PostgreSQL cannot store NUL in text (psycopg raises ``DataError``, a 500 before this guard), and
+the other C0 and C1 control characters have no business in anything a person types: they break
+exports, e-mails and log lines. Typing cannot produce them, so a request carrying one in a
+query-string key or value, a form field (urlencoded or multipart) or its path is almost always
+crafted, and it gets a plain 400 before any session, log-in or database work: one answer for
+every form and filter, including views that read ``request.GET`` without a form. TAB, LF and CR
+stay allowed: textareas send CRLF, and pasted text may hold tabs. (Text pasted from a word
+processor can, rarely, carry a vertical tab or form feed; that person gets this page too.)
+
+Uploaded files are not inspected (their bytes are checked by content in creditbank.files).
+Reading ``request.POST`` here parses a multipart body early; the CSRF middleware reads it for
+every POST anyway, and no view changes ``request.upload_handlers``. Malformed bodies raise
+``MultiPartParserError`` or ``RequestDataTooBig``, which Django answers with the same 400 page.
+"""
+
+import re
+
+from .views import error_400
+
+# C0 without TAB (09), LF (0A) and CR (0D); DEL; C1 (U+0080–U+009F, e.g. NEL U+0085).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def _texts(request):
+    """The path, then every key and value of the query string and of a form's non-file fields,
+    as Django decoded them (``%00`` is NUL; undecodable bytes are already U+FFFD)."""
+    yield request.path_info
+    parts = [request.GET]
+    if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+        parts.append(request.POST)
+    for data in parts:
+        for key, values in data.lists():
+            yield key
+            yield from values
+
+
+class InputGuardMiddleware:
+    """Answer 400 with the bad-request page when any part of the request's text (see
+    ``_texts``) contains a control character other than TAB, LF or CR."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any(has_control_characters(text) for text in _texts(request)):
+            return error_400(request)  # logged by django.request, as every 4xx is
+        return self.get_response(request)
