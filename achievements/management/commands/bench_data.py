@@ -6,7 +6,8 @@ It writes ``--learners`` learners (default 100 000) with ``--per-learner`` achie
 to the number asked for (10 000 learners first, then 90 000 more for 100 000), so the benchmark
 can measure at two sizes without regenerating; asking for no more than there are does nothing.
 ``--reset`` empties the bench database first (TRUNCATE, keeping the reference data the
-migrations seed).
+migrations seed; the audit log too, so its chain starts again; superusers only, as the audit log
+and the ledger refuse TRUNCATE otherwise).
 
 Every row is written by set-based SQL (``INSERT … SELECT`` over ``generate_series``), a chunk of
 learners per transaction (a progress line each), with ids reserved from each table's sequence
@@ -22,24 +23,33 @@ workflow: of a thousand achievements, 800 recognised (80 of them after a centre 
 their decision in force and its deposit on the ledger, 70 rejected, 30 deposited drafts, 80
 on their way (35 under review at the learner's home branch, 10 returned to the learner, 15
 forwarded, 10 awaiting the centre's re-review, 10 appealed), 15 revoked and 5 expired with the
-entry that cancels their deposit. Each has the history (2–5 steps) its status implies.
+entry that cancels their deposit. Each has the history (2–5 steps) its status implies, and each
+step its audit event, as the services write it (``achievement.recognise`` citing the decision,
+``achievement.revoke`` citing the reversing entry, …): appended to the audit chain in the order
+the steps happened, signed in Python (the chain is sequential) and copied in batches, under the
+chain's advisory lock, so that ``verify_audit_chain`` holds as well.
 Learners are spread over 20 bench branch centres, each with one member of branch staff (TOTP
 on, as staff must have it). ``manage.py check_ledger`` holds on the result.
 """
 
+import json
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Institution, RoleGrant, User
 from achievements.models import AchievementCategory, QualificationLevel
 from branches.models import BranchCentre, Centre, District, StaffAssignment
 from branches.services import districts_load
+from creditbank.audit import _ADVISORY_LOCK_KEY as AUDIT_CHAIN_LOCK
+from creditbank.audit import GENESIS_HASH, compute_hash, signing_key
 from creditbank.pii import encrypt
 
 LEARNER_PREFIX = "bench-learner-"
@@ -438,6 +448,43 @@ ORDER BY p.achievement_id, s.n
 """
 )
 
+# The audit event of each history step of the chunk, in the order they happened (the chain is
+# appended in that order): the step as the history has it, the status before it (the path's
+# previous step), and what the services put in the event's summary (achievements/services/
+# workflow.py ``record_step``, deposits.py ``achievement_deposit``/``achievement_update``).
+AUDIT_SOURCE_SQL = (
+    PATH_STEPS  # noqa: S608 (two constants)
+    + """, path_steps AS (
+    SELECT path, action, lag(status) OVER (PARTITION BY path ORDER BY n) AS before FROM steps
+)
+SELECT e.created_at, e.actor_id, coalesce(u.username, ''), e.action, e.achievement_id,
+       s.before, e.status, e.note, p.path, p.recognition_id, p.cancel_entry_id, p.credits::text,
+       (-p.credits)::text, p.branch_id, lv.number, p.field,
+       CASE WHEN e.action IN ('deposit', 'update')
+            THEN json_build_array(a.account_id, c.code, a.title, a.issuer_institution_id,
+                                  a.issuer_name, a.obtained_on,
+                                  a.result_kind || ':' || a.result_value, a.hours::text,
+                                  a.original_credits::text, a.certificate_number)::text
+       END
+FROM achievements_achievementevent AS e
+JOIN bench_plan AS p ON p.achievement_id = e.achievement_id
+JOIN path_steps AS s ON s.path = p.path AND s.action = e.action
+JOIN achievements_achievement AS a ON a.id = e.achievement_id
+JOIN achievements_achievementcategory AS c ON c.id = a.category_id
+LEFT JOIN achievements_qualificationlevel AS lv ON lv.id = p.level_id
+LEFT JOIN accounts_user AS u ON u.id = e.actor_id
+-- The chunk's achievements (the join says so; the range lets the planner use the index).
+WHERE e.achievement_id BETWEEN %(first)s AND %(last)s
+  AND (%(every_step)s OR e.action = ANY(%(ledger_steps)s))
+ORDER BY e.created_at, e.id
+"""
+)
+
+AUDIT_COPY_SQL = """
+COPY creditbank_auditevent (created_at, actor_id, actor_label, action, object_type, object_id,
+                            summary, ip, user_agent, prev_hash, hash, key_id) FROM STDIN
+"""
+
 RESERVE_SQL = """
 SELECT setval(pg_get_serial_sequence(%(table)s, 'id'),
               nextval(pg_get_serial_sequence(%(table)s, 'id')) + %(count)s - 1)
@@ -453,6 +500,7 @@ TABLES = [
     "achievements_recognition",
     "achievements_creditentry",
     "achievements_achievementevent",
+    "creditbank_auditevent",
 ]
 
 # The single-column foreign keys of some tables: (name, table, column, referenced table, key).
@@ -467,9 +515,92 @@ WHERE con.contype = 'f' AND cardinality(con.conkey) = 1 AND child.relname = ANY(
 ORDER BY child.relname, con.conname
 """
 
+# The audit log goes too (its events name the users): the chain starts again from its genesis,
+# and the checkpoints of the old chain with it, since they name events that are gone.
 RESET_SQL = """
-TRUNCATE accounts_user, accounts_institution, branches_centre, django_session CASCADE
+TRUNCATE accounts_user, accounts_institution, branches_centre, django_session,
+         creditbank_auditevent, creditbank_auditcheckpoint CASCADE
 """
+
+CHAIN_HEAD_SQL = "SELECT id, hash FROM creditbank_auditevent ORDER BY id DESC LIMIT 1"
+# The steps whose audit events check_ledger cross-checks with the ledger entries they wrote.
+LEDGER_STEPS = ["recognise", "confirm", "revoke", "expire"]
+# The audit events signed and copied at a time (one FETCH, one COPY).
+AUDIT_BATCH = 20_000
+ACHIEVEMENT_TYPE = "achievements.achievement"  # Achievement._meta.label_lower
+
+
+@dataclass(slots=True)
+class ChainedEvent:
+    """The fields of an audit event that ``creditbank.audit.compute_hash`` signs, without a
+    model instance for each of the millions of events signed here."""
+
+    created_at: datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    summary: dict
+    ip: None
+    user_agent: str
+    prev_hash: str
+    key_id: str
+
+
+def step_summary(row: tuple, expert: int) -> dict:
+    """The summary the service of a history step writes in its audit event (``AUDIT_SOURCE_SQL``
+    row): ``record_step``'s status before and after, the step's facts and its note; the
+    deposit's facts of the achievement (no evidence files in the bench data set). The bench's
+    ``update`` step is the learner adding the certificate number, so a draft's deposit has none.
+    """
+    (_at, _actor, _label, action, _pk, before, status, note, path) = row[:9]
+    (recognition, cancel_entry, credits, cancelled, branch, level, field, facts) = row[9:]
+    if action in ("deposit", "update"):
+        (account, category, title, institution, issuer, obtained_on, result, hours, original,
+         certificate) = json.loads(facts)  # fmt: skip
+        if action == "update":
+            return {
+                "before": {"certificate_number": ""},
+                "after": {"certificate_number": certificate},
+            }
+        return {
+            "after": {
+                "account": account,
+                "category": category,
+                "title": title,
+                "issuer_institution": institution,
+                "issuer_name": issuer,
+                "obtained_on": obtained_on,
+                "result": result,
+                "hours": hours,
+                "original_credits": original,
+                "certificate_number": "" if path == "deposited" else certificate,
+                "status": status,
+                "evidence": [],
+            }
+        }
+    after = {"status": status}
+    if action == "submit":
+        after["review_branch"] = branch
+    elif action == "recognise":
+        after |= {
+            "decision": recognition,
+            "unit_standard": None,
+            "credits": credits,
+            "level": level,
+            "field": field,
+        }
+    elif action == "reject":
+        after |= {"decision": recognition, "stage": "first"}
+    elif action == "confirm":
+        after |= {"decision": recognition, "decided_by": expert}
+    elif action in ("revoke", "expire"):
+        after |= {"credit_entry": cancel_entry, "credits": cancelled}
+    summary = {"before": {"status": before}, "after": after}
+    if note:
+        summary["note"] = note[:500]
+    return summary
 
 
 def require_bench_database() -> str:
@@ -522,16 +653,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="empty the bench database first (TRUNCATE)"
         )
+        parser.add_argument(
+            "--audit-steps",
+            choices=["all", "ledger"],
+            default="all",
+            help="the steps that get their audit event: all (default) or only those that "
+            "check_ledger cross-checks (recognise, confirm, revoke, expire; faster)",
+        )
 
-    def handle(self, *args, learners, per_learner, chunk, reset, **options):
+    def handle(self, *args, learners, per_learner, chunk, reset, audit_steps, **options):
         self.verbosity = options["verbosity"]
+        self.audit_steps = audit_steps
         if learners < 1 or per_learner < 1 or chunk < 1:
             raise CommandError("--learners, --per-learner and --chunk must be positive.")
         database = require_bench_database()
         started = time.monotonic()
         if reset:
-            with connection.cursor() as cursor:
-                cursor.execute(RESET_SQL)
+            self._reset()
             self.stdout.write(f"bench_data: emptied the bench database {database!r}")
         existing = bench_learner_count()
         if existing >= learners:
@@ -564,6 +702,22 @@ class Command(BaseCommand):
             f"bench_data: done in {time.monotonic() - started:,.0f} s "
             f"({learners:,} learners, tables vacuumed and analysed)"
         )
+
+    @staticmethod
+    @transaction.atomic
+    def _reset() -> None:
+        """Empty the bench database. The audit log and the ledger refuse TRUNCATE by trigger;
+        as the project's ``flush`` does, a superuser switches ordinary triggers off for this
+        transaction (no other role may)."""
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            except DatabaseError as error:
+                raise CommandError(
+                    "Only a superuser can empty the bench database (--reset): the audit log "
+                    f"and the credit ledger refuse TRUNCATE ({error})."
+                ) from error
+            cursor.execute(RESET_SQL)
 
     # --- The reference data: a small network of branches, its staff and a few institutions ----
 
@@ -695,6 +849,9 @@ class Command(BaseCommand):
                 cursor.execute(sql, params)
                 self._detail(f"{label}: {max(cursor.rowcount, 0):,} rows", step_started)
             step_started = time.monotonic()
+            params["audit_after"], written = self._audit_events(cursor, params, achievements)
+            self._detail(f"audit events: {written:,} rows, signed and chained", step_started)
+            step_started = time.monotonic()
             if fast:
                 cursor.execute("SET LOCAL session_replication_role = origin")
                 self._verify_foreign_keys(cursor, params, learners, achievements)
@@ -726,6 +883,7 @@ class Command(BaseCommand):
                 achievement,
                 achievement + achievements - 1,
             ),
+            "creditbank_auditevent": ("id", params["audit_after"] + 1, 2**63 - 1),
         }
         cursor.execute(FOREIGN_KEYS_SQL, {"tables": list(chunk)})
         quote = connection.ops.quote_name
@@ -742,6 +900,80 @@ class Command(BaseCommand):
             orphans = cursor.fetchone()[0]
             if orphans:
                 raise CommandError(f"{orphans} rows of {child} break the foreign key {name}")
+
+    def _audit_events(self, cursor, params: dict, achievements: int) -> tuple[int, int]:
+        """The audit event of each of the chunk's history steps (with ``--audit-steps ledger``
+        only of those that ``check_ledger`` cross-checks), appended to the audit chain as
+        ``audit_record`` appends it. Returns the id of the chain's head before them and how
+        many were written.
+
+        The chain is sequential, so the HMACs are computed here in Python, in the order the
+        steps happened: a server-side cursor streams the steps (``AUDIT_SOURCE_SQL``), each
+        batch is signed with ``compute_hash`` as it is written by one COPY. The chain's
+        advisory lock is taken first and held until the chunk commits, as ``audit_record``
+        holds it, so that no other event can chain onto the same head or take an id between
+        the ones the COPY draws, in order, from the sequence.
+        """
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+        cursor.execute(CHAIN_HEAD_SQL)
+        head_id, prev_hash = cursor.fetchone() or (0, GENESIS_HASH)
+        key_id, key = signing_key()
+        keys = {key_id: key}
+        expert = params["expert"]
+        first_achievement = params["achievement_base"]
+        last_achievement = first_achievement + achievements - 1
+        raw = connection.connection
+        written = 0
+        # The cursor reads every row: plan for all of them, not for a fast first few.
+        cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+        with raw.cursor(name="bench_audit_steps", binary=True) as source:
+            source.execute(
+                AUDIT_SOURCE_SQL,
+                {
+                    "first": first_achievement,
+                    "last": last_achievement,
+                    "every_step": self.audit_steps == "all",
+                    "ledger_steps": LEDGER_STEPS,
+                },
+            )
+            while rows := source.fetchmany(AUDIT_BATCH):
+                # Signed as they are copied, so that the server stores one row while the next
+                # is signed.
+                with raw.cursor() as target, target.copy(AUDIT_COPY_SQL) as copy:
+                    for row in rows:
+                        created_at, actor_id, label, action, achievement_id = row[:5]
+                        event = ChainedEvent(
+                            created_at=created_at,
+                            actor_id=actor_id,
+                            actor_label=label,
+                            action=f"achievement.{action}",
+                            object_type=ACHIEVEMENT_TYPE,
+                            object_id=str(achievement_id),
+                            summary=step_summary(row, expert),
+                            ip=None,
+                            user_agent="",
+                            prev_hash=prev_hash,
+                            key_id=key_id,
+                        )
+                        prev_hash = compute_hash(event, keys)
+                        copy.write_row(
+                            (
+                                created_at,
+                                actor_id,
+                                label,
+                                event.action,
+                                ACHIEVEMENT_TYPE,
+                                event.object_id,
+                                json.dumps(event.summary, ensure_ascii=False),
+                                None,
+                                "",
+                                event.prev_hash,
+                                prev_hash,
+                                key_id,
+                            )
+                        )
+                        written += 1
+        return head_id, written
 
     @staticmethod
     def _reserve(cursor, table: str, count: int) -> int:
