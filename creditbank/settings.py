@@ -1,8 +1,9 @@
 """Settings of the credit bank, read from the environment (django-environ).
 
 Development works with nothing set. Production mode (``CREDITBANK_PRODUCTION=1``) refuses to start
-without ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL`` and turns on every transport and
-cookie protection that ``manage.py check --deploy`` asks for.
+without its secrets (the ``required`` list below: ``SECRET_KEY``, ``ALLOWED_HOSTS``,
+``DATABASE_URL``, the PII keys and the audit key) and turns on every transport and cookie
+protection that ``manage.py check --deploy`` asks for.
 
 Nothing here starts a server: the embedded PostgreSQL and Redis used on a newcomer's machine are
 started by the ``make`` entry points (``scripts/devservices.py``), which pass their addresses in
@@ -34,6 +35,7 @@ if PRODUCTION:
         "DATABASE_URL",
         "CREDITBANK_PII_KEYS",
         "CREDITBANK_PII_HASH_KEY",
+        "CREDITBANK_AUDIT_KEY",
     )
     missing = [name for name in required if not env.str(name, "")]
     if missing:
@@ -52,6 +54,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies (nginx, a load balancer) stand in front and append X-Forwarded-For.
 CREDITBANK_PROXY_COUNT = env.int("CREDITBANK_PROXY_COUNT", default=0)
+# Refused requests of anonymous visitors (creditbank/refusals.py): per minute, at most this many
+# client addresses get their first refusal recorded as its own audit event; the rest are counted
+# and written once a minute as aggregate events, so that a flood cannot fill the audit log.
+CREDITBANK_ANON_REFUSAL_EVENTS_PER_MINUTE = env.int(
+    "CREDITBANK_ANON_REFUSAL_EVENTS_PER_MINUTE", default=60
+)
 
 # Personal data at rest (creditbank/pii.py): Fernet keys, the first encrypts, all decrypt; and
 # the key of the hash that finds an identity. Development derives both from SECRET_KEY.
@@ -59,6 +67,20 @@ _dev_pii_key = base64.urlsafe_b64encode(hashlib.sha256(b"pii:" + SECRET_KEY.enco
 CREDITBANK_PII_KEYS = env.list("CREDITBANK_PII_KEYS", default=[_dev_pii_key.decode()])
 _dev_hash_key = hashlib.sha256(b"pii-hash:" + SECRET_KEY.encode()).hexdigest()
 CREDITBANK_PII_HASH_KEY = env.str("CREDITBANK_PII_HASH_KEY", default=_dev_hash_key)
+
+# The audit log's chain is an HMAC-SHA256 under this key, which lives outside the database, so
+# that whoever owns the tables cannot rewrite events and recompute the chain. Previous keys still
+# verify the events they signed (rotation, creditbank/audit.py). Development derives one from
+# SECRET_KEY. Each daily checkpoint of the chain's head is also appended to this file (and logged);
+# empty = log only.
+_dev_audit_key = hashlib.sha256(b"audit:" + SECRET_KEY.encode()).hexdigest()
+CREDITBANK_AUDIT_KEY = env.str("CREDITBANK_AUDIT_KEY", default=_dev_audit_key)
+CREDITBANK_AUDIT_PREVIOUS_KEYS = env.list("CREDITBANK_AUDIT_PREVIOUS_KEYS", default=[])
+if PRODUCTION and len(CREDITBANK_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("CREDITBANK_AUDIT_KEY must be at least 32 characters long.")
+CREDITBANK_AUDIT_CHECKPOINT_FILE = env.str(
+    "CREDITBANK_AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.jsonl")
+)
 
 # The portal's public address, for links in e-mails sent outside a request (Celery tasks).
 CREDITBANK_SITE_URL = env.str("CREDITBANK_SITE_URL", default="http://127.0.0.1:8000")
@@ -110,6 +132,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "creditbank.middleware.RequestContextMiddleware",
     "csp.middleware.CSPMiddleware",
+    "creditbank.inputguard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "creditbank.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,9 +245,13 @@ CREDITBANK_SESSION_IDLE_STAFF = timedelta(minutes=15)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Brute-force protection: this many failed log-ins for one account within the window lock the
-# account for the lock time (creditbank/lockout.py).
+# Brute-force protection (accounts/lockout.py): this many failed log-ins for one account within
+# the window — wrong passwords and wrong second-factor codes alike — lock the account for the lock
+# time; this many failures from one client address lock that address out the same way.
 CREDITBANK_LOGIN_FAILURE_LIMIT = 5
+CREDITBANK_LOGIN_ADDRESS_FAILURE_LIMIT = env.int(
+    "CREDITBANK_LOGIN_ADDRESS_FAILURE_LIMIT", default=20
+)
 CREDITBANK_LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 CREDITBANK_LOGIN_LOCK_TIME = timedelta(minutes=30)
 
@@ -242,11 +269,16 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[学分银行] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
-    # Failed log-ins are counted and locked by creditbank.lockout, which honours the exact
-    # "5 in 15 minutes locks for 30 minutes" rule; allauth's own counter would lock sooner.
+    # Failed log-ins and wrong second-factor codes are counted and locked by accounts.lockout,
+    # atomically in the database, with the exact "5 in 15 minutes locks for 30 minutes" rule;
+    # allauth's own cache counter (which also limits codes) is replaced by it, not added to it.
     "login_failed": False,
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {
+    "authenticate": "accounts.forms.mfa.AuthenticateForm",
+    "reauthenticate": "accounts.forms.mfa.ReauthenticateForm",
+}
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="学分银行 Credit Bank")
 
 GUARDIAN_RAISE_403 = True
@@ -284,9 +316,25 @@ CELERY_RESULT_EXPIRES = int(timedelta(days=1).total_seconds())
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Every task ends within CELERY_TASK_TIME_LIMIT seconds: SoftTimeLimitExceeded is raised a fifth
+# earlier so that it can clean up, and its process is killed at the limit.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+if CELERY_TASK_TIME_LIMIT < 5:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be at least 5 seconds.")
+_task_time_margin = CELERY_TASK_TIME_LIMIT // 5
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - _task_time_margin
+# With late acknowledgement, Redis keeps a taken message aside until its task ends. If the worker
+# dies (SIGKILL, out of memory, a lost machine), a consumer puts the message back on its queue once
+# it has been aside for visibility_timeout seconds: so that is the time limit plus a margin. Any
+# shorter and a task still running would run twice; kombu's default (an hour) leaves a lost task
+# waiting. Consumers look for such messages every 10 s (kombu's default is about every 100 s).
+# A countdown or ETA must stay below the visibility timeout too: the worker holds such a message
+# unacknowledged until it is due, and Redis would deliver it again meanwhile.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + _task_time_margin,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
@@ -298,9 +346,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creditbank.tasks.audit_chain_checkpoint",
         "schedule": timedelta(days=1),
     },
+    "login-guards-prune": {
+        "task": "accounts.tasks.login_guards_prune",
+        "schedule": timedelta(days=1),
+    },
     "credits-expire": {
         "task": "achievements.tasks.credits_expire",
         "schedule": timedelta(hours=6),
+    },
+    "refusal-counts-flush": {
+        "task": "creditbank.tasks.refusal_counts_flush",
+        "schedule": timedelta(minutes=1),
+        # A run left waiting is dropped: the next one writes the same counts.
+        "options": {"expires": 55},
     },
 }
 
