@@ -122,3 +122,22 @@ def deposit(*, account, acting_user=None, files=None, **overrides):
         files=files if files is not None else [upload()],
         **deposit_facts(**overrides),
     )
+
+
+def deposit_form_data(**overrides):
+    """What the deposit form posts for a training certificate, with ``overrides``."""
+    from achievements.models import AchievementCategory
+
+    data = {
+        "category": AchievementCategory.objects.get(code="training").pk,
+        "title": "养老护理员培训",
+        "issuer_institution": "",
+        "issuer_name": "重庆市职业技能鉴定中心",
+        "obtained_on": "2024-06-01",
+        "result_kind": "grade",
+        "grade": "良好",
+        "hours": "40",
+        "original_credits": "2",
+        "certificate_number": "",
+    }
+    return data | overrides

@@ -8,7 +8,14 @@ from achievements.models import Achievement, Evidence
 from branches.models import StaffAssignment
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, UserFactory
-from tests.achievements.factories import PDF_BYTES, PNG_BYTES, active_account, deposit, upload
+from tests.achievements.factories import (
+    PDF_BYTES,
+    PNG_BYTES,
+    active_account,
+    deposit,
+    deposit_form_data,
+    upload,
+)
 from tests.branches.factories import (
     BranchCentreFactory,
     OtherDistrictFactory,
@@ -50,24 +57,6 @@ def signed_in(client, user):
     client.force_login(user)
     english(client)
     return client
-
-
-def form_data(**overrides):
-    from achievements.models import AchievementCategory
-
-    data = {
-        "category": AchievementCategory.objects.get(code="training").pk,
-        "title": "养老护理员培训",
-        "issuer_institution": "",
-        "issuer_name": "重庆市职业技能鉴定中心",
-        "obtained_on": "2024-06-01",
-        "result_kind": "grade",
-        "grade": "良好",
-        "hours": "40",
-        "original_credits": "2",
-        "certificate_number": "",
-    }
-    return data | overrides
 
 
 READERS = {
@@ -128,7 +117,7 @@ def test_the_download_is_an_attachment_that_is_never_cached_or_sniffed(client, s
 def test_a_learner_deposits_through_the_form(client, scene):
     signed_in(client, scene["people"]["learner"])
     files = [upload("a.pdf"), upload("b.pdf", PNG_BYTES)]
-    response = client.post(reverse("achievement_deposit"), form_data() | {"files": files})
+    response = client.post(reverse("achievement_deposit"), deposit_form_data() | {"files": files})
     achievement = Achievement.objects.exclude(pk=scene["achievement"].pk).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("achievement_detail", args=[achievement.pk])
@@ -160,7 +149,7 @@ def test_bad_input_is_shown_beside_its_field_and_nothing_is_written(
 ):
     signed_in(client, scene["people"]["learner"])
     before = sorted(p.name for p in media.rglob("*") if p.is_file())
-    data = form_data() | {"files": [upload()]} | overrides
+    data = deposit_form_data() | {"files": [upload()]} | overrides
     response = client.post(reverse("achievement_deposit"), data)
     assert response.status_code == 200
     form = response.context["form"]
@@ -173,7 +162,9 @@ def test_bad_input_is_shown_beside_its_field_and_nothing_is_written(
 @pytest.mark.parametrize("name", ["买买提·艾力职业培训学校", "𠮷野家培训中心"])
 def test_issuer_names_in_any_script_are_kept(client, scene, name):
     signed_in(client, scene["people"]["learner"])
-    client.post(reverse("achievement_deposit"), form_data(issuer_name=name) | {"files": upload()})
+    client.post(
+        reverse("achievement_deposit"), deposit_form_data(issuer_name=name) | {"files": upload()}
+    )
     assert Achievement.objects.get(issuer_name=name)
 
 
@@ -182,7 +173,7 @@ def test_the_owner_edits_adds_and_removes_evidence_and_deletes(client, scene):
     signed_in(client, scene["people"]["learner"])
     response = client.post(
         reverse("achievement_edit", args=[achievement.pk]),
-        form_data(
+        deposit_form_data(
             title="新的名称", issuer_institution=achievement.issuer_institution_id, issuer_name=""
         ),
     )
@@ -223,7 +214,7 @@ def test_a_clerk_finds_the_learner_and_deposits_for_them(client, scene):
     page = response.content.decode()
     assert "张*" in page and "张三" not in page
     institution = InstitutionStaff.objects.get(user=people["institution_clerk"]).institution
-    data = form_data(
+    data = deposit_form_data(
         account_number=account.account_number,
         issuer_institution=institution.pk,
         certificate_number="C-2024-1",
@@ -242,7 +233,9 @@ def test_a_clerk_cannot_deposit_for_another_institution(client, scene):
     people = scene["people"]
     signed_in(client, people["institution_clerk"])
     other = InstitutionFactory()
-    data = form_data(account_number=scene["account"].account_number, issuer_institution=other.pk)
+    data = deposit_form_data(
+        account_number=scene["account"].account_number, issuer_institution=other.pk
+    )
     response = client.post(reverse("achievement_clerk_deposit"), data | {"files": upload()})
     assert response.status_code == 200
     assert "issuer_institution" in response.context["form"].errors

@@ -25,7 +25,14 @@ from creditbank.fields import OneLineTextField, PlainTextField, SearchField, str
 from creditbank.models import AuditEvent
 from tests.accounts.factories import UserFactory
 from tests.accounts.learner_factories import open_account, resident_id
-from tests.achievements.factories import PNG_BYTES, active_account, deposit, upload
+from tests.accounts.test_institution_views import GOOD as APPLICATION
+from tests.achievements.factories import (
+    PNG_BYTES,
+    active_account,
+    deposit,
+    deposit_form_data,
+    upload,
+)
 from tests.branches.factories import AllianceMembershipFactory
 from tests.conftest import with_totp
 from tests.test_role_matrix import (
@@ -267,24 +274,6 @@ def learner(people):
     return {"account": account, "branch": branch, "institution": institution}
 
 
-def deposit_data(**overrides):
-    from achievements.models import AchievementCategory
-
-    data = {
-        "category": AchievementCategory.objects.get(code="training").pk,
-        "title": "养老护理员培训",
-        "issuer_institution": "",
-        "issuer_name": "重庆市职业技能鉴定中心",
-        "obtained_on": "2024-06-01",
-        "result_kind": "grade",
-        "grade": "良好",
-        "hours": "40",
-        "original_credits": "2",
-        "certificate_number": "",
-    }
-    return data | overrides
-
-
 def test_a_deposit_with_nul_in_its_title_is_refused_but_files_may_hold_any_bytes(
     client, people, learner, settings, tmp_path
 ):
@@ -294,26 +283,16 @@ def test_a_deposit_with_nul_in_its_title_is_refused_but_files_may_hold_any_bytes
     before = Achievement.objects.count()
     refused = client.post(
         reverse("achievement_deposit"),
-        deposit_data(title="培训\x00") | {"files": [upload("a.pdf")]},
+        deposit_form_data(title="培训\x00") | {"files": [upload("a.pdf")]},
     )
     assert_bad_request(refused, "title")
     assert Achievement.objects.count() == before
     accepted = client.post(
-        reverse("achievement_deposit"), deposit_data() | {"files": [upload("a.png", PNG_BYTES)]}
+        reverse("achievement_deposit"),
+        deposit_form_data() | {"files": [upload("a.png", PNG_BYTES)]},
     )
     assert accepted.status_code == 302
     assert Achievement.objects.count() == before + 1
-
-
-APPLICATION = {
-    "name": "重庆新桥职业培训学校",
-    "credit_code": "12500000MB1583012D",
-    "kind": Institution.Kind.TRAINING_BODY,
-    "address": "重庆市沙坪坝区新桥正街1号",
-    "contact_name": "王芳",
-    "contact_phone": "023-65432100",
-    "contact_email": "wangfang@example.com",
-}
 
 
 def test_an_application_with_nul_in_its_name_is_refused(client, people):
@@ -351,7 +330,9 @@ def test_a_title_is_stored_without_invisible_characters(client, people, learner)
     client.force_login(people["learner"])
     response = client.post(
         reverse("achievement_deposit"),
-        deposit_data(title=hidden("养老护理员培训"), issuer_name=hidden("重庆市职业技能鉴定中心"))
+        deposit_form_data(
+            title=hidden("养老护理员培训"), issuer_name=hidden("重庆市职业技能鉴定中心")
+        )
         | {"files": [upload()]},
     )
     assert response.status_code == 302
