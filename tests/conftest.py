@@ -1,5 +1,6 @@
 """Shared fixtures: fast settings for tests, and one person per role plus an outsider."""
 
+import importlib
 import uuid
 
 import pytest
@@ -86,3 +87,15 @@ def with_totp(user) -> str:
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+@pytest.fixture
+def reference_data(django_db_setup, django_db_blocker):
+    """The levels and categories the migrations load, for transactional tests: a transactional
+    test run before (on the same xdist worker) flushes every table, migration data included.
+    The migration's own seeding, which leaves what is there alone."""
+    from django.apps import apps
+
+    seeding = importlib.import_module("achievements.migrations.0002_seed_levels_and_categories")
+    with django_db_blocker.unblock():
+        seeding.seed(apps, None)

@@ -478,7 +478,7 @@ def test_each_queue_takes_the_same_number_of_queries_for_1_or_25_items(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_of_two_concurrent_decisions_exactly_one_wins(review):
+def test_of_two_concurrent_decisions_exactly_one_wins(reference_data, review):
     achievement = review.forwarded()
     barrier = threading.Barrier(2)
     outcomes = {}
