@@ -250,9 +250,10 @@ class AchievementQuerySet(models.QuerySet):
 class Achievement(models.Model):
     """A learning achievement (学习成果) deposited in a learning account, with its evidence.
 
-    The transitions are written once, in ``achievements.services.deposits``. The same
-    certificate number from the same issuer is deposited at most once: the database enforces
-    it for a known institution and, ignoring case, for a free-text issuer.
+    The transitions are written once, in ``achievements.services.workflow``
+    (``ACHIEVEMENT_TRANSITIONS``). The same certificate number from the same issuer is deposited
+    at most once: the database enforces it for a known institution and, ignoring case, for a
+    free-text issuer.
     """
 
     class Status(models.TextChoices):
