@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from .models import Institution, InstitutionInvitation, InstitutionStaff
 from .roles import has_role
+from .services.institutions import decisions_open, invitation_token_hash
 
 
 def role_required(*roles: str):
@@ -77,6 +78,24 @@ def institution_for(user, pk, *, write: bool = False) -> Institution:
     raise Http404
 
 
+def institution_actions(user, institution: Institution) -> list[str]:
+    """The decisions (approve, reject, suspend, reinstate) ``user`` may take on ``institution``
+    now, for its page.
+
+    Only centre administrators decide, only what the institution's status allows, and never on
+    an institution they applied for or work for (maker-checker); everyone else gets none. The
+    service checks the same again under the row lock.
+    """
+    if not has_role(user, "centre_admin"):
+        return []
+    decisions = decisions_open(institution.status)
+    if not decisions:
+        return []
+    if institution.applied_by_id == user.pk or institution.pk in institution_roles(user):
+        return []
+    return decisions
+
+
 def institution_staff_for(user, pk, staff_pk) -> InstitutionStaff:
     """One staff role of an institution, for that institution's administrators (else 403/404)."""
     institution = institution_for(user, pk, write=True)
@@ -101,8 +120,6 @@ def institution_invitation_for(user, pk, invitation_pk) -> InstitutionInvitation
 def institution_invitation_by_token(token: str) -> InstitutionInvitation:
     """The invitation a link carries: whoever holds the link may see it (404 for an unknown or
     withdrawn one). Whether they may accept it is the service's decision."""
-    from .services.institutions import invitation_token_hash
-
     return get_object_or_404(
         InstitutionInvitation.objects.select_related("institution", "invited_by"),
         token_hash=invitation_token_hash(token),

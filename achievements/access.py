@@ -1,21 +1,31 @@
-"""Loading standards for a user. Every management view goes through these helpers.
+"""Who may see and who may act: loading standards and achievements for a user, and the
+``*_actions()`` helpers that say which steps a user may take now. Every view goes through these
+helpers, and the services ask them too (services call access, never the reverse).
 
 Contract (as in STYLE.md): an object the user may not even know of is a 404; one they may see
 but not change, asked for with ``write=True``, is a 403. Approved unit standards are public, but
 the public reads them through the standards guidance pages (``public_unit_standard``), not here.
+Branch data is read through ``branches.selectors``.
 """
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.access import institution_roles
-from accounts.models import InstitutionStaff, LearnerAccount
+from accounts.models import Institution, InstitutionStaff, LearnerAccount
 from accounts.roles import has_role
 from branches.access import staff_branch_ids
+from branches.selectors import alliance_member_ids, branch_staff_role, is_alliance_member
 
 from .models import (
+    ACHIEVEMENT_TRANSITIONS,
     Achievement,
     AchievementCategory,
     AchievementEvent,
@@ -28,6 +38,7 @@ from .models import (
 CENTRE_ADMIN = "centre_admin"
 INSTITUTION_STAFF = ("institution_admin", "institution_clerk", "institution_reviewer")
 STANDARD_WRITERS = (CENTRE_ADMIN, "institution_admin", "institution_clerk")
+STANDARD_WRITER_ROLES = frozenset({InstitutionStaff.Role.ADMIN, InstitutionStaff.Role.CLERK})
 
 
 def is_centre_admin(user) -> bool:
@@ -79,6 +90,71 @@ def public_unit_standard(pk) -> UnitStandard:
         pk=pk,
         status__in=[UnitStandard.Status.APPROVED, UnitStandard.Status.RETIRED],
     )
+
+
+def writable_institutions(user):
+    """The approved institutions whose unit standards ``user`` may draft (administrator or
+    clerk there)."""
+    if not getattr(user, "is_authenticated", False):
+        return Institution.objects.none()
+    return Institution.objects.filter(
+        status=Institution.Status.APPROVED,
+        staff__user=user,
+        staff__role__in=STANDARD_WRITER_ROLES,
+    ).distinct()
+
+
+def can_write(user, standard: UnitStandard) -> bool:
+    """True if ``user`` writes standards of ``standard``'s issuer: its administrators and
+    clerks, or centre administrators for the centre's own. (The institution need not be approved
+    for this answer; the services check that separately.)"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if standard.issuing_institution_id is None:
+        return has_role(user, CENTRE_ADMIN)
+    return InstitutionStaff.objects.filter(
+        institution_id=standard.issuing_institution_id,
+        user=user,
+        role__in=STANDARD_WRITER_ROLES,
+    ).exists()
+
+
+def is_author(user, standard: UnitStandard) -> bool:
+    """True if ``user`` wrote a version of ``standard`` (then they may not decide on it)."""
+    return standard.authors.filter(pk=user.pk).exists()
+
+
+def open_version_exists(code: str) -> bool:
+    """True while a draft or submitted version of the standard ``code`` exists."""
+    return UnitStandard.objects.filter(
+        code=code, status__in=[UnitStandard.Status.DRAFT, UnitStandard.Status.SUBMITTED]
+    ).exists()
+
+
+def unit_standard_actions(user, standard: UnitStandard) -> list[str]:
+    """The actions open to ``user`` on ``standard`` now, for the pages' buttons.
+
+    Its writers (``can_write``) ``edit`` a draft or an approved standard (editing an approved
+    one makes the next version), ``submit`` a draft, and start a ``new_version`` of an approved
+    one unless a newer draft or submitted version exists. Centre administrators ``approve`` or
+    ``reject`` a submitted standard and ``retire`` an approved one; that they are not its
+    authors (maker-checker) the decision page and the service check. Nobody else gets any.
+    """
+    status = standard.status
+    actions = []
+    if can_write(user, standard):
+        if status in (UnitStandard.Status.DRAFT, UnitStandard.Status.APPROVED):
+            actions.append("edit")
+        if status == UnitStandard.Status.DRAFT:
+            actions.append("submit")
+        if status == UnitStandard.Status.APPROVED and not open_version_exists(standard.code):
+            actions.append("new_version")
+    if has_role(user, CENTRE_ADMIN):
+        if status == UnitStandard.Status.SUBMITTED:
+            actions += ["approve", "reject"]
+        if status == UnitStandard.Status.APPROVED:
+            actions.append("retire")
+    return actions
 
 
 def qualification_level_for(user, pk, *, write: bool = False) -> QualificationLevel:
@@ -183,6 +259,143 @@ def evidence_for(user, pk, *, write: bool = False) -> Evidence:
     return evidence
 
 
+def clerk_institutions(user):
+    """The approved institutions where ``user`` is a clerk: those they may deposit for."""
+    if not getattr(user, "is_authenticated", False):
+        return Institution.objects.none()
+    return Institution.objects.filter(
+        status=Institution.Status.APPROVED,
+        staff__user=user,
+        staff__role=InstitutionStaff.Role.CLERK,
+    ).distinct()
+
+
+# --- Who may take which step of the review ----------------------------------------------------
+
+Status = Achievement.Status
+
+
+LEARNER_ACTIONS = frozenset({"submit", "resubmit", "appeal"})
+CHECK_ACTIONS = frozenset({"forward", "return"})
+DECIDE_ACTIONS = frozenset({"recognise", "reject"})
+RECHECK_ACTIONS = frozenset({"confirm", "send_back"})
+STAFF_ACTIONS = CHECK_ACTIONS | DECIDE_ACTIONS | RECHECK_ACTIONS | {"revoke"}
+# The steps that make someone a participant in the review (they may not decide an appeal).
+REVIEW_STEPS = ("return", "forward", "recognise", "reject", "confirm", "send_back")
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The role someone acts in (a role name of ``accounts.roles``) and the unit they act for."""
+
+    role: str
+    unit: str = ""
+
+
+def _member_institution_roles(user, institution: Institution | None) -> set[str]:
+    """The user's roles at ``institution`` if it is approved and an active alliance member."""
+    if institution is None or institution.status != Institution.Status.APPROVED:
+        return set()
+    roles = institution_roles(user).get(institution.pk, set())
+    if roles and not is_alliance_member(institution):
+        return set()
+    return roles
+
+
+def _branch_capacity(user, achievement: Achievement) -> Capacity | None:
+    branch_id = achievement.review_branch_id
+    if branch_id is None or branch_id not in staff_branch_ids(user):
+        return None
+    found = branch_staff_role(user, branch_id)
+    return Capacity(*found) if found is not None else None
+
+
+def participants(achievement: Achievement) -> set[int]:
+    """Everyone who took a review step on the achievement so far."""
+    return set(
+        achievement.events.filter(action__in=REVIEW_STEPS, actor__isnull=False).values_list(
+            "actor_id", flat=True
+        )
+    )
+
+
+def pending_decision(achievement: Achievement) -> Recognition | None:
+    """The decision waiting for the centre's re-review, if any."""
+    return achievement.decisions.filter(status=Recognition.Status.PENDING).last()
+
+
+def capacity(user, achievement: Achievement, action: str) -> Capacity | None:
+    """The capacity in which ``user`` may take ``action`` on ``achievement`` — whatever its
+    status — or ``None`` when they may not.
+
+    The learner holding it submits, answers a return and appeals. The first check: staff of the
+    branch that received it, else a clerk of the issuing institution while it is an approved,
+    active alliance member. The decision: a reviewer of that member institution, else an expert;
+    on appeal only an expert who took no part so far. Re-review and revocation: a centre
+    administrator, never the one who made the pending decision (maker-checker). Nobody acts as
+    staff on an achievement of their own. The services check this again under the row lock.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    owner = achievement.account.user_id == user.pk
+    if action in LEARNER_ACTIONS:
+        return Capacity("learner") if owner else None
+    if owner or action not in STAFF_ACTIONS:
+        return None
+    institution = achievement.issuer_institution
+    if action in CHECK_ACTIONS:
+        found = _branch_capacity(user, achievement)
+        if found is None and InstitutionStaff.Role.CLERK in _member_institution_roles(
+            user, institution
+        ):
+            found = Capacity("institution_clerk", institution.name)
+        return found
+    if action in DECIDE_ACTIONS:
+        if achievement.status == Status.APPEALED:
+            if has_role(user, "expert") and user.pk not in participants(achievement):
+                return Capacity("expert")
+            return None
+        if InstitutionStaff.Role.REVIEWER in _member_institution_roles(user, institution):
+            return Capacity("institution_reviewer", institution.name)
+        return Capacity("expert") if has_role(user, "expert") else None
+    if not has_role(user, CENTRE_ADMIN):
+        return None
+    if action in RECHECK_ACTIONS:
+        decision = pending_decision(achievement)
+        if decision is not None and decision.decided_by_id == user.pk:
+            return None  # maker-checker: never the person who decided
+    return Capacity(CENTRE_ADMIN)
+
+
+def appeal_deadline(achievement: Achievement) -> date | None:
+    """The last day to appeal a rejection, or ``None`` when it cannot be appealed (not
+    rejected, or already decided on appeal)."""
+    if achievement.status != Status.REJECTED:
+        return None
+    decision = achievement.decisions.order_by("-decided_at", "-pk").first()
+    if decision is None or decision.stage == Recognition.Stage.APPEAL:
+        return None
+    rejected_on = timezone.localdate(achievement.status_changed_at)
+    return rejected_on + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
+
+
+def allowed_actions(user, achievement: Achievement) -> set[str]:
+    """The steps ``user`` may take on ``achievement`` now, for the pages' buttons: those its
+    status allows (``ACHIEVEMENT_TRANSITIONS``) and ``capacity`` grants. An appeal is open only
+    until ``appeal_deadline`` has passed (and never against a decision made on appeal)."""
+    allowed = {
+        action
+        for action in LEARNER_ACTIONS | STAFF_ACTIONS
+        if achievement.status in ACHIEVEMENT_TRANSITIONS[action][0]
+        and capacity(user, achievement, action) is not None
+    }
+    if "appeal" in allowed:
+        deadline = appeal_deadline(achievement)
+        if deadline is not None and deadline < timezone.localdate():
+            allowed.discard("appeal")
+    return allowed
+
+
 # --- Review (认定): the staff's page of one achievement, and the queues ----------------------
 
 
@@ -192,8 +405,6 @@ def achievement_for_review(user, pk, *, action: str | None = None) -> Achievemen
     With ``action``, someone who may read it but not take that step in any capacity — the
     maker of a decision asked to re-review it, say — gets 403. Whether the status allows the
     step is for the service to say."""
-    from .services.review import capacity
-
     achievement = get_object_or_404(
         Achievement.objects.select_related(
             "account__user",
@@ -218,18 +429,7 @@ def achievement_for_review(user, pk, *, action: str | None = None) -> Achievemen
 
 def _member_institution_ids(user, role: str) -> list[int]:
     """Institutions where ``user`` holds ``role`` that are approved, active alliance members."""
-    from branches.models import AllianceMembership
-
-    ids = [pk for pk, roles in institution_roles(user).items() if role in roles]
-    if not ids:
-        return []
-    return list(
-        AllianceMembership.objects.filter(
-            institution_id__in=ids,
-            institution__status="approved",
-            status=AllianceMembership.Status.ACTIVE,
-        ).values_list("institution_id", flat=True)
-    )
+    return alliance_member_ids(pk for pk, roles in institution_roles(user).items() if role in roles)
 
 
 # queue → (the status it holds, the roles that open it)
@@ -249,8 +449,6 @@ def review_queue_for(user, queue: str):
     the staff of the branch that received it and the clerks of the issuing member institution;
     decisions for experts (all) and for the reviewers of the issuing member institution;
     re-reviews for centre administrators; appeals for experts."""
-    from .services.review import REVIEW_STEPS
-
     status, _roles = REVIEW_QUEUES[queue]
     # Nobody reviews their own achievement. (A subquery, not a join: the queue is then counted
     # from its index alone.)

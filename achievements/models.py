@@ -250,10 +250,10 @@ class AchievementQuerySet(models.QuerySet):
 class Achievement(models.Model):
     """A learning achievement (学习成果) deposited in a learning account, with its evidence.
 
-    The transitions are written once, in ``achievements.services.workflow``
-    (``ACHIEVEMENT_TRANSITIONS``). The same certificate number from the same issuer is deposited
-    at most once: the database enforces it for a known institution and, ignoring case, for a
-    free-text issuer.
+    The transitions are written once, in ``ACHIEVEMENT_TRANSITIONS`` below, and taken only
+    through ``achievements.services.workflow``. The same certificate number from the same issuer
+    is deposited at most once: the database enforces it for a known institution and, ignoring
+    case, for a free-text issuer.
     """
 
     class Status(models.TextChoices):
@@ -427,6 +427,31 @@ def evidence_upload_to(instance: "Evidence", filename: str) -> str:
     comes from the type detected from the content (``instance.kind``)."""
     extension = {"jpeg": "jpg"}.get(instance.kind, instance.kind)
     return f"evidence/{instance.achievement.account_id}/{uuid.uuid4().hex}.{extension}"
+
+
+# action → (statuses it may start from, status it leads to). ``None``: the row goes away.
+# ``recognise`` leads to ``confirming`` instead when the credits need a centre re-review, and
+# ``send_back`` to ``appealed`` when the decision sent back was made on appeal. The state machine
+# (``services.workflow``) records the steps; the table is here, beside the statuses, because
+# which steps are open now (``access.allowed_actions``) needs it too.
+_S = Achievement.Status
+ACHIEVEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "deposit": (frozenset(), _S.DEPOSITED),
+    "update": (frozenset({_S.DEPOSITED}), _S.DEPOSITED),
+    "delete": (frozenset({_S.DEPOSITED}), None),
+    "submit": (frozenset({_S.DEPOSITED}), _S.UNDER_REVIEW),
+    "return": (frozenset({_S.UNDER_REVIEW}), _S.RETURNED),
+    "resubmit": (frozenset({_S.RETURNED}), _S.UNDER_REVIEW),
+    "forward": (frozenset({_S.UNDER_REVIEW}), _S.FORWARDED),
+    "recognise": (frozenset({_S.FORWARDED, _S.APPEALED}), _S.RECOGNISED),
+    "reject": (frozenset({_S.FORWARDED, _S.APPEALED}), _S.REJECTED),
+    "confirm": (frozenset({_S.CONFIRMING}), _S.RECOGNISED),
+    "send_back": (frozenset({_S.CONFIRMING}), _S.FORWARDED),
+    "appeal": (frozenset({_S.REJECTED}), _S.APPEALED),
+    "revoke": (frozenset({_S.RECOGNISED}), _S.REVOKED),
+    "expire": (frozenset({_S.RECOGNISED}), _S.EXPIRED),
+}
+del _S
 
 
 class Evidence(models.Model):

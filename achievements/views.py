@@ -19,11 +19,14 @@ from .access import (
     INSTITUTION_STAFF,
     STANDARD_WRITERS,
     achievement_category_for,
+    is_author,
     is_centre_admin,
     public_unit_standard,
     qualification_level_for,
+    unit_standard_actions,
     unit_standard_for,
     unit_standards_for,
+    writable_institutions,
 )
 from .forms import (
     AchievementCategoryForm,
@@ -208,8 +211,7 @@ def standard_manage(request):
         "form": form,
         "page": _paginate(request, standards),
         "query": _filter_query(request),
-        "can_create": is_centre_admin(request.user)
-        or services.writable_institutions(request.user).exists(),
+        "can_create": is_centre_admin(request.user) or writable_institutions(request.user).exists(),
         "is_centre_admin": is_centre_admin(request.user),
     }
     return render(request, "achievements/standard_manage.html", context)
@@ -218,7 +220,7 @@ def standard_manage(request):
 @role_required(*STANDARD_WRITERS)
 @require_http_methods(["GET", "POST"])
 def standard_create(request):
-    institutions = list(services.writable_institutions(request.user).order_by("name"))
+    institutions = list(writable_institutions(request.user).order_by("name"))
     choices = issuer_choices(institutions, centre=is_centre_admin(request.user))
     form = UnitStandardForm(request.POST or None, issuers=choices)
     if request.method == "POST" and form.is_valid():
@@ -259,7 +261,7 @@ ACTION_LABELS = {
 
 def _manage_detail(request, standard, *, bound=None, status=200):
     """The management page of a standard; ``bound`` is a refused form to show with its errors."""
-    actions = services.unit_standard_actions(request.user, standard)
+    actions = unit_standard_actions(request.user, standard)
     buttons = [
         (ACTION_LABELS[a], reverse(f"standard_{a}", args=[standard.pk]))
         for a in actions
@@ -276,8 +278,7 @@ def _manage_detail(request, standard, *, bound=None, status=200):
     context = {
         "standard": standard,
         "buttons": buttons,
-        "can_edit": standard.status in (Status.DRAFT, Status.APPROVED)
-        and services.can_write(request.user, standard),
+        "can_edit": "edit" in actions,
         "can_decide": "approve" in actions,
         "retire_form": retire_form,
         "refused": bound if isinstance(bound, ConfirmForm) else None,
@@ -419,7 +420,7 @@ def standard_decide(request, pk):
     """The centre's decision page: the standard, what changed since the approved version, and
     approve or return. Its authors see why they may not decide; a refused decision is a 403."""
     standard = unit_standard_for(request.user, pk)
-    author = services.is_author(request.user, standard)
+    author = is_author(request.user, standard)
     form = DecisionForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -27,7 +27,13 @@ from accounts.roles import learning_account_of
 from creditbank.errors import ServiceError
 
 from . import services
-from .access import achievement_for, evidence_for
+from .access import (
+    achievement_for,
+    allowed_actions,
+    appeal_deadline,
+    clerk_institutions,
+    evidence_for,
+)
 from .forms import (
     AccountLookupForm,
     AchievementFilterForm,
@@ -237,10 +243,8 @@ def achievement_deposit(request):
 
 def _detail(request, achievement, *, evidence_form=None, refused=None, bound=None, status=200):
     owner = achievement.account.user_id == request.user.pk
-    allowed = services.allowed_actions(request.user, achievement) if owner else set()
-    deadline = services.appeal_deadline(achievement) if owner else None
-    if deadline is not None and deadline < timezone.localdate():
-        allowed.discard("appeal")
+    allowed = allowed_actions(request.user, achievement) if owner else set()
+    deadline = appeal_deadline(achievement) if owner else None
     steps = {
         action: (bound or {}).get(action) or LEARNER_STEP_FORMS[action]()
         for action in LEARNER_STEP_FORMS
@@ -429,7 +433,7 @@ def achievement_clerk_list(request):
 def achievement_clerk_deposit(request):
     """Find the learner by account number (the masked name shows once it matches), then
     deposit for them an achievement issued by the clerk's institution."""
-    institutions = services.clerk_institutions(request.user).order_by("name")
+    institutions = clerk_institutions(request.user).order_by("name")
     lookup = AccountLookupForm(request.POST or request.GET or None)
     account = None
     if lookup.is_bound and lookup.is_valid():

@@ -15,7 +15,7 @@ from creditbank.errors import ServiceError
 from creditbank.workdays import working_days_between
 
 from . import services
-from .access import REVIEW_QUEUES, achievement_for_review, review_queue_for
+from .access import REVIEW_QUEUES, achievement_for_review, allowed_actions, review_queue_for
 from .forms_review import STEP_FORMS
 from .views_deposits import _page, _refuse, masked_name
 
@@ -133,7 +133,7 @@ def review_queue(request, queue: str):
 
 
 def _review_page(request, achievement, *, bound=None, status=200):
-    allowed = services.allowed_actions(request.user, achievement)
+    allowed = allowed_actions(request.user, achievement)
     steps = []
     for action in STEP_ORDER:
         if action not in allowed:

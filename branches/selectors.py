@@ -7,7 +7,7 @@ conversion rule.
 
 from accounts.models import Institution
 
-from .models import AllianceMembership, Announcement, ServicePoint
+from .models import AllianceMembership, Announcement, ServicePoint, StaffAssignment
 
 
 def is_alliance_member(institution: Institution | None) -> bool:
@@ -23,6 +23,37 @@ def is_alliance_member(institution: Institution | None) -> bool:
         status=AllianceMembership.Status.ACTIVE,
         institution__status=Institution.Status.APPROVED,
     ).exists()
+
+
+def alliance_member_ids(institution_ids) -> list[int]:
+    """Of ``institution_ids``, those of approved institutions holding an active alliance
+    membership (the same test as ``is_alliance_member``, for many institutions in one query)."""
+    ids = list(institution_ids)
+    if not ids:
+        return []
+    return list(
+        AllianceMembership.objects.filter(
+            institution_id__in=ids,
+            status=AllianceMembership.Status.ACTIVE,
+            institution__status=Institution.Status.APPROVED,
+        ).values_list("institution_id", flat=True)
+    )
+
+
+def branch_staff_role(user, branch_id: int) -> tuple[str, str] | None:
+    """The role ``user`` holds at branch centre ``branch_id``, named as ``accounts.roles`` names
+    it (``branch_manager``, else ``branch_staff``: the manager's posting wins when they hold
+    both), and the branch's name; ``None`` when they are not posted there."""
+    posting = (
+        StaffAssignment.objects.filter(user=user, branch_id=branch_id)
+        .select_related("branch")
+        .order_by("role")  # "manager" before "staff"
+        .first()
+    )
+    if posting is None:
+        return None
+    role = "branch_manager" if posting.role == StaffAssignment.Role.MANAGER else "branch_staff"
+    return role, posting.branch.name
 
 
 def public_members():

@@ -15,6 +15,7 @@ from creditbank.errors import ServiceError
 
 from .. import services
 from ..access import (
+    institution_actions,
     institution_for,
     institution_invitation_by_token,
     institution_invitation_for,
@@ -30,7 +31,7 @@ from ..forms.institutions import (
 )
 from ..models import Institution, InstitutionStaff
 from ..roles import has_role
-from ..services.institutions import TRANSITIONS, decisions_open, invitation_check
+from ..services.institutions import TRANSITIONS, invitation_check
 
 DECIDED = {
     "approve": gettext_lazy("The institution has been approved."),
@@ -100,12 +101,9 @@ def _render_detail(request, institution, *, decision_form=None):
         invitations = list(
             institution.invitations.filter(accepted_at__isnull=True).select_related("invited_by")
         )
-    own = institution.applied_by_id == user.pk or any(s.user_id == user.pk for s in staff)
-    decisions = []
-    if has_role(user, "centre_admin") and not own:
-        decisions = decisions_open(institution.status)
-        if decision_form is None and decisions:
-            decision_form = InstitutionDecisionForm(decisions=decisions)
+    decisions = institution_actions(user, institution)
+    if decision_form is None and decisions:
+        decision_form = InstitutionDecisionForm(decisions=decisions)
     if decision_form is not None:  # after a refused decision: offer what is open now
         decision_form.fields["decision"].choices = [
             (d, InstitutionDecisionForm.LABELS[d]) for d in decisions

@@ -23,13 +23,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Institution, InstitutionStaff, LearnerAccount
+from accounts.models import Institution, LearnerAccount
 from accounts.services.notices import notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import ServiceError
 from creditbank.fields import ANGLE_BRACKETS
 from creditbank.files import detect_document_kind
 
+from ..access import clerk_institutions
 from ..models import Achievement, AchievementCategory, Evidence
 from .workflow import EVIDENCE_OPEN, history_add, lock, require_status
 
@@ -335,20 +336,6 @@ def _evidence_summary(evidence: Evidence) -> dict:
         "sha256": evidence.sha256,
         "name": evidence.original_name,
     }
-
-
-# --- Who may deposit ---------------------------------------------------------------------------
-
-
-def clerk_institutions(user):
-    """The approved institutions where ``user`` is a clerk: those they may deposit for."""
-    if not getattr(user, "is_authenticated", False):
-        return Institution.objects.none()
-    return Institution.objects.filter(
-        status=Institution.Status.APPROVED,
-        staff__user=user,
-        staff__role=InstitutionStaff.Role.CLERK,
-    ).distinct()
 
 
 def _require_active(account: LearnerAccount) -> None:

@@ -1,7 +1,7 @@
 """Recognition (认定): the tiered review of a deposited achievement, and what happens to the
 credits of a recognised one. The state machine is in ``workflow``.
 
-Who acts, and in which capacity (``capacity``):
+Who acts, and in which capacity (``achievements.access.capacity``):
 
 - the learner who holds the achievement submits it, answers a return and appeals a rejection;
 - the first check (初审): branch staff of the branch that received it (the learner's home
@@ -22,7 +22,6 @@ notice to the learner) in one transaction; of two concurrent steps, exactly one 
 """
 
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -32,13 +31,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.access import institution_roles
-from accounts.models import Institution, InstitutionStaff, LearnerAccount
-from accounts.roles import has_role
-from branches.access import staff_branch_ids
-from branches.models import AllianceMembership, StaffAssignment
+from accounts.models import LearnerAccount
 from creditbank.errors import ServiceError
 
+from ..access import Capacity, appeal_deadline, capacity, pending_decision
 from ..models import (
     Achievement,
     CreditEntry,
@@ -47,120 +43,14 @@ from ..models import (
     UnitStandard,
 )
 from .ledger import ledger_cancel, ledger_deposit
-from .workflow import ACHIEVEMENT_TRANSITIONS, lock, record_step, require_status
+from .workflow import lock, record_step, require_status
 
 Status = Achievement.Status
 Stage = Recognition.Stage
 
-LEARNER_ACTIONS = frozenset({"submit", "resubmit", "appeal"})
-CHECK_ACTIONS = frozenset({"forward", "return"})
-DECIDE_ACTIONS = frozenset({"recognise", "reject"})
-RECHECK_ACTIONS = frozenset({"confirm", "send_back"})
-STAFF_ACTIONS = CHECK_ACTIONS | DECIDE_ACTIONS | RECHECK_ACTIONS | {"revoke"}
-# The steps that make someone a participant in the review (they may not decide an appeal).
-REVIEW_STEPS = ("return", "forward", "recognise", "reject", "confirm", "send_back")
-
 NOTE_MAX = 1000
 FIELD_MAX = Recognition._meta.get_field("field").max_length
 CREDITS_MAX = Decimal("999.99")
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """The role someone acts in (a role name of ``accounts.roles``) and the unit they act for."""
-
-    role: str
-    unit: str = ""
-
-
-# --- Who may act ------------------------------------------------------------------------------
-
-
-def _member_institution_roles(user, institution: Institution | None) -> set[str]:
-    """The user's roles at ``institution`` if it is approved and an active alliance member."""
-    if institution is None or institution.status != Institution.Status.APPROVED:
-        return set()
-    roles = institution_roles(user).get(institution.pk, set())
-    if (
-        roles
-        and not AllianceMembership.objects.filter(
-            institution=institution, status=AllianceMembership.Status.ACTIVE
-        ).exists()
-    ):
-        return set()
-    return roles
-
-
-def _branch_capacity(user, achievement: Achievement) -> Capacity | None:
-    branch_id = achievement.review_branch_id
-    if branch_id is None or branch_id not in staff_branch_ids(user):
-        return None
-    posting = (
-        StaffAssignment.objects.filter(user=user, branch_id=branch_id)
-        .select_related("branch")
-        .order_by("role")  # "manager" before "staff"
-        .first()
-    )
-    role = "branch_manager" if posting.role == StaffAssignment.Role.MANAGER else "branch_staff"
-    return Capacity(role, posting.branch.name)
-
-
-def participants(achievement: Achievement) -> set[int]:
-    """Everyone who took a review step on the achievement so far."""
-    return set(
-        achievement.events.filter(action__in=REVIEW_STEPS, actor__isnull=False).values_list(
-            "actor_id", flat=True
-        )
-    )
-
-
-def pending_decision(achievement: Achievement) -> Recognition | None:
-    return achievement.decisions.filter(status=Recognition.Status.PENDING).last()
-
-
-def capacity(user, achievement: Achievement, action: str) -> Capacity | None:
-    """The capacity in which ``user`` may take ``action`` on ``achievement`` — whatever its
-    status — or ``None`` when they may not."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    owner = achievement.account.user_id == user.pk
-    if action in LEARNER_ACTIONS:
-        return Capacity("learner") if owner else None
-    if owner or action not in STAFF_ACTIONS:
-        return None
-    institution = achievement.issuer_institution
-    if action in CHECK_ACTIONS:
-        found = _branch_capacity(user, achievement)
-        if found is None and InstitutionStaff.Role.CLERK in _member_institution_roles(
-            user, institution
-        ):
-            found = Capacity("institution_clerk", institution.name)
-        return found
-    if action in DECIDE_ACTIONS:
-        if achievement.status == Status.APPEALED:
-            if has_role(user, "expert") and user.pk not in participants(achievement):
-                return Capacity("expert")
-            return None
-        if InstitutionStaff.Role.REVIEWER in _member_institution_roles(user, institution):
-            return Capacity("institution_reviewer", institution.name)
-        return Capacity("expert") if has_role(user, "expert") else None
-    if not has_role(user, "centre_admin"):
-        return None
-    if action in RECHECK_ACTIONS:
-        decision = pending_decision(achievement)
-        if decision is not None and decision.decided_by_id == user.pk:
-            return None  # maker-checker: never the person who decided
-    return Capacity("centre_admin")
-
-
-def allowed_actions(user, achievement: Achievement) -> set[str]:
-    """The steps ``user`` may take on ``achievement`` now (its status and their capacity)."""
-    return {
-        action
-        for action in LEARNER_ACTIONS | STAFF_ACTIONS
-        if achievement.status in ACHIEVEMENT_TRANSITIONS[action][0]
-        and capacity(user, achievement, action) is not None
-    }
 
 
 def _require_capacity(user, achievement: Achievement, action: str) -> Capacity:
@@ -253,18 +143,6 @@ def achievement_resubmit(*, acting_user, achievement: Achievement, answer: str) 
         ),
     )
     return locked
-
-
-def appeal_deadline(achievement: Achievement) -> date | None:
-    """The last day to appeal a rejection, or ``None`` when it cannot be appealed (not
-    rejected, or already decided on appeal)."""
-    if achievement.status != Status.REJECTED:
-        return None
-    decision = achievement.decisions.order_by("-decided_at", "-pk").first()
-    if decision is None or decision.stage == Stage.APPEAL:
-        return None
-    rejected_on = timezone.localdate(achievement.status_changed_at)
-    return rejected_on + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
 
 
 @transaction.atomic

@@ -26,11 +26,11 @@ from accounts.roles import has_role
 from creditbank.audit import audit_record
 from creditbank.errors import ServiceError
 
+from ..access import can_write, is_author, open_version_exists, writable_institutions
 from ..models import AchievementCategory, QualificationLevel, UnitStandard
 
 Status = UnitStandard.Status
 CENTRE_ADMIN = "centre_admin"
-WRITER_ROLES = frozenset({InstitutionStaff.Role.ADMIN, InstitutionStaff.Role.CLERK})
 
 # action → (statuses it may start from, status it leads to)
 STANDARD_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -40,9 +40,6 @@ STANDARD_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "retire": (frozenset({Status.APPROVED}), Status.RETIRED),
 }
 EDITABLE = frozenset({Status.DRAFT})
-# Actions taken by whoever writes the standard, and those of the centre.
-WRITER_ACTIONS = ("submit", "new_version")
-CENTRE_ACTIONS = ("approve", "reject", "retire")
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{1,31}$")
 CODE_MAX = UnitStandard._meta.get_field("code").max_length
@@ -57,59 +54,6 @@ CONTENT_FIELDS = ("code", "name", "field", "level", "credit_value", "outcomes")
 def normalise_code(value: str) -> str:
     """``cq-it 001`` → ``CQ-IT001``: full-width characters made ASCII, spaces dropped, capitals."""
     return "".join(unicodedata.normalize("NFKC", value).split()).upper()
-
-
-# --- Who may do what ------------------------------------------------------------------------
-
-
-def writable_institutions(user):
-    """The approved institutions whose unit standards ``user`` may draft (administrator or
-    clerk there)."""
-    if not getattr(user, "is_authenticated", False):
-        return Institution.objects.none()
-    return Institution.objects.filter(
-        status=Institution.Status.APPROVED,
-        staff__user=user,
-        staff__role__in=WRITER_ROLES,
-    ).distinct()
-
-
-def can_write(user, standard: UnitStandard) -> bool:
-    """True if ``user`` writes standards of ``standard``'s issuer (the institution need not be
-    approved for this answer; the services check that separately)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if standard.issuing_institution_id is None:
-        return has_role(user, CENTRE_ADMIN)
-    return InstitutionStaff.objects.filter(
-        institution_id=standard.issuing_institution_id, user=user, role__in=WRITER_ROLES
-    ).exists()
-
-
-def unit_standard_actions(user, standard: UnitStandard) -> list[str]:
-    """The actions open to ``user`` on ``standard`` now, for the pages' buttons."""
-    actions = []
-    if can_write(user, standard):
-        if standard.status == Status.DRAFT:
-            actions.append("submit")
-        if standard.status == Status.APPROVED and not _open_version_exists(standard.code):
-            actions.append("new_version")
-    if has_role(user, CENTRE_ADMIN):
-        if standard.status == Status.SUBMITTED:
-            actions += ["approve", "reject"]
-        if standard.status == Status.APPROVED:
-            actions.append("retire")
-    return actions
-
-
-def is_author(user, standard: UnitStandard) -> bool:
-    return standard.authors.filter(pk=user.pk).exists()
-
-
-def _open_version_exists(code: str) -> bool:
-    return UnitStandard.objects.filter(
-        code=code, status__in=[Status.DRAFT, Status.SUBMITTED]
-    ).exists()
 
 
 def _require_writer(acting_user, standard: UnitStandard) -> None:
@@ -292,7 +236,7 @@ def _new_version_of(acting_user, approved: UnitStandard) -> UnitStandard:
             _("A new version can only be made from the approved version."),
             code="illegal_transition",
         )
-    if _open_version_exists(approved.code):
+    if open_version_exists(approved.code):
         raise ServiceError(
             _("A new version of this unit standard is already being drafted or reviewed."),
             code="open_version_exists",

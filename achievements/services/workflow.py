@@ -1,4 +1,7 @@
-"""The achievement state machine, written once, and the one way a step is recorded.
+"""The achievement state machine, written once, and the one way a step is recorded. Its table
+(``ACHIEVEMENT_TRANSITIONS``) lives in ``achievements.models`` beside the statuses, where
+``achievements.access`` also reads it to tell which steps are open now; this module is the only one
+that changes the status.
 
 ::
 
@@ -22,29 +25,10 @@ from accounts.services.notices import notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import ServiceError
 
-from ..models import Achievement, AchievementEvent
+from ..models import ACHIEVEMENT_TRANSITIONS, Achievement, AchievementEvent
 
 Status = Achievement.Status
 
-# action → (statuses it may start from, status it leads to). ``None``: the row goes away.
-# ``recognise`` leads to ``confirming`` instead when the credits need a centre re-review, and
-# ``send_back`` to ``appealed`` when the decision sent back was made on appeal.
-ACHIEVEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "deposit": (frozenset(), Status.DEPOSITED),
-    "update": (frozenset({Status.DEPOSITED}), Status.DEPOSITED),
-    "delete": (frozenset({Status.DEPOSITED}), None),
-    "submit": (frozenset({Status.DEPOSITED}), Status.UNDER_REVIEW),
-    "return": (frozenset({Status.UNDER_REVIEW}), Status.RETURNED),
-    "resubmit": (frozenset({Status.RETURNED}), Status.UNDER_REVIEW),
-    "forward": (frozenset({Status.UNDER_REVIEW}), Status.FORWARDED),
-    "recognise": (frozenset({Status.FORWARDED, Status.APPEALED}), Status.RECOGNISED),
-    "reject": (frozenset({Status.FORWARDED, Status.APPEALED}), Status.REJECTED),
-    "confirm": (frozenset({Status.CONFIRMING}), Status.RECOGNISED),
-    "send_back": (frozenset({Status.CONFIRMING}), Status.FORWARDED),
-    "appeal": (frozenset({Status.REJECTED}), Status.APPEALED),
-    "revoke": (frozenset({Status.RECOGNISED}), Status.REVOKED),
-    "expire": (frozenset({Status.RECOGNISED}), Status.EXPIRED),
-}
 # Statuses in which the learner may add or remove evidence.
 EVIDENCE_OPEN = frozenset({Status.DEPOSITED, Status.RETURNED})
 

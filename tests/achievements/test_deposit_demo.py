@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from achievements import services
+from achievements.access import allowed_actions
 from achievements.models import Achievement, CreditEntry, Evidence
-from achievements.services.review import allowed_actions
 from creditbank.audit import verify_chain
 
 pytestmark = pytest.mark.django_db

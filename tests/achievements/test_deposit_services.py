@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Institution, InstitutionStaff, LearnerAccount, Notice
 from achievements import services
-from achievements.models import Achievement, Evidence
+from achievements.models import ACHIEVEMENT_TRANSITIONS, Achievement, Evidence
 from achievements.services import deposits
 from creditbank.errors import ServiceError
 from creditbank.models import AuditEvent
@@ -280,6 +280,6 @@ def test_the_last_evidence_file_stays(account):
 
 
 def test_the_transition_table_names_every_status():
-    reached = {target for _from, target in services.ACHIEVEMENT_TRANSITIONS.values() if target}
-    started = set().union(*(f for f, _to in services.ACHIEVEMENT_TRANSITIONS.values()))
+    reached = {target for _from, target in ACHIEVEMENT_TRANSITIONS.values() if target}
+    started = set().union(*(f for f, _to in ACHIEVEMENT_TRANSITIONS.values()))
     assert reached | started == set(Status.values)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Notice
 from achievements import services
+from achievements.access import appeal_deadline, capacity
 from achievements.models import Achievement, AchievementEvent, CreditEntry, Recognition
 from branches.models import AllianceMembership
 from creditbank.errors import ServiceError
@@ -278,8 +279,8 @@ def test_the_maker_of_a_decision_can_never_check_it(review):
     assert Recognition.objects.get().status == "pending"
     assert AchievementEvent.objects.count() == events_before
     assert not CreditEntry.objects.exists()
-    assert services.capacity(maker, achievement, "confirm") is None
-    assert services.capacity(review["centre_admin_2"], achievement, "confirm") is not None
+    assert capacity(maker, achievement, "confirm") is None
+    assert capacity(review["centre_admin_2"], achievement, "confirm") is not None
 
 
 def test_the_database_refuses_a_checker_who_is_the_maker(review):
@@ -321,7 +322,7 @@ def test_a_rejection_needs_a_reason_and_tells_the_learner_until_when_to_appeal(r
     )
     achievement.refresh_from_db()
     assert achievement.status == Status.REJECTED
-    assert services.appeal_deadline(achievement) == timezone.localdate() + timedelta(days=14)
+    assert appeal_deadline(achievement) == timezone.localdate() + timedelta(days=14)
     notice = Notice.objects.filter(user=review["learner"]).first()
     assert "证书编号无法核验。" in notice.body
 
@@ -362,7 +363,7 @@ def test_an_appeal_comes_within_14_days_and_only_once(review):
     services.achievement_reject(acting_user=review["expert_2"], achievement=again, reason="维持。")
     again.refresh_from_db()
     assert again.status == Status.REJECTED
-    assert services.appeal_deadline(again) is None
+    assert appeal_deadline(again) is None
     with pytest.raises(ServiceError) as refused:
         services.achievement_appeal(acting_user=review["learner"], achievement=again, statement="y")
     assert refused.value.code == "appeal_used"

@@ -14,8 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from achievements import services
-from achievements.models import Achievement, AchievementEvent, CreditEntry, Recognition
-from achievements.services.workflow import ACHIEVEMENT_TRANSITIONS
+from achievements.models import (
+    ACHIEVEMENT_TRANSITIONS,
+    Achievement,
+    AchievementEvent,
+    CreditEntry,
+    Recognition,
+)
 from creditbank.errors import ServiceError
 from creditbank.models import AuditEvent
 from tests.accounts.factories import RoleGrantFactory

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from accounts.models import InstitutionStaff, Role
 from achievements import services
+from achievements.access import appeal_deadline
 from achievements.models import Achievement, CreditEntry, Recognition
 from branches.models import StaffAssignment
 from tests.accounts.factories import (
@@ -402,7 +403,7 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
     expect(page).to_have_url(exactly(live_server, f"/my/achievements/{achievement.pk}/"))
     expect(facts(page)).to_contain_text(t("Rejected"))
     expect(main).to_contain_text(reason)
-    deadline = services.appeal_deadline(Achievement.objects.get(pk=achievement.pk))
+    deadline = appeal_deadline(Achievement.objects.get(pk=achievement.pk))
     expect(main).to_contain_text(
         t("You may appeal until %(date)s.", date=deadline.strftime("%Y-%m-%d"))
     )
