@@ -22,6 +22,11 @@ dev: setup
 test: setup
 	@$(PY) scripts/devservices.py test -n auto $(ARGS)
 
+# The same without the browser journeys (Playwright and Chromium), for the edit-test loop.
+.PHONY: test-fast
+test-fast: setup
+	@$(PY) scripts/devservices.py test -n auto -m "not browser" $(ARGS)
+
 check-deploy: setup
 	@bash scripts/check_deploy.sh
 

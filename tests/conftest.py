@@ -60,6 +60,25 @@ ALL_ROLES = ["learner", *INSTITUTION_ROLES, *BRANCH_ROLES, *CENTRE_ROLES]
 def people(db):
     """One person per role name of ``accounts.roles`` plus ``outsider`` (a learner with no
     relation to anyone else's objects)."""
+    return build_people()
+
+
+@pytest.fixture
+def client_for(client, people):
+    """``client_for(role)``: the test client signed in as the fixture person of ``role``, pages
+    in English (so that tests can read the messages whatever the catalogue)."""
+
+    def sign_in(role: str):
+        client.force_login(people[role])
+        client.cookies["creditbank_language"] = "en"
+        return client
+
+    return sign_in
+
+
+def build_people() -> dict:
+    """The ``people`` fixture's people, for fixtures of a wider scope (the role matrix builds
+    them once per module)."""
     institution = InstitutionFactory()
     branch = BranchCentreFactory()
     result = {

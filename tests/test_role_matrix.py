@@ -11,12 +11,17 @@ with ``MATRIX_PRINT=1 pytest tests/test_role_matrix.py -k print -s`` and review 
 
 import hashlib
 import os
+import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import InstitutionInvitation, InstitutionStaff, LearnerAccount
@@ -30,6 +35,7 @@ from achievements.models import (
 )
 from achievements.services.ledger import ledger_deposit
 from branches.models import StaffAssignment
+from creditbank.celery import app as celery_app
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, RoleGrantFactory, UserFactory
 from tests.accounts.learner_factories import open_account
@@ -42,7 +48,7 @@ from tests.branches.factories import (
     ServicePointFactory,
     StaffAssignmentFactory,
 )
-from tests.conftest import ALL_ROLES
+from tests.conftest import ALL_ROLES, build_people
 from tests.test_url_walk import named_urls
 
 ROLES = [*ALL_ROLES, "outsider", "anonymous"]
@@ -112,10 +118,57 @@ PAYLOADS = {
 }
 
 
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, its people and one signed-in session per role, built once per module (per
+    xdist worker) inside a transaction that is rolled back at the end: building them for each
+    page made the matrix slow. Each test's own transaction, and each request's inside it, is a
+    savepoint within this one, so nothing a test does outlives it."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    # The settings of tests/conftest.py's _test_settings, which is function-scoped.
+    build_settings = override_settings(
+        MEDIA_ROOT=media,
+        CREDITBANK_AUDIT_CHECKPOINT_FILE=str(media / "audit-checkpoints.jsonl"),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        CACHES={
+            "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        },
+    )
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with build_settings:
+                people = build_people()
+                world = build_world(people)
+                sessions = {role: _session_key(people[role]) for role in ROLES[:-1]}
+            yield world, sessions, media
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _session_key(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 @pytest.fixture
-def world(people, settings, tmp_path):
+def world(matrix, settings):
+    settings.MEDIA_ROOT = matrix[2]  # where the evidence files were saved
+    return matrix[0]
+
+
+@pytest.fixture
+def sessions(matrix):
+    return matrix[1]
+
+
+def build_world(people):
     """Two of everything: one in the fixture people's scope, one outside it."""
-    settings.MEDIA_ROOT = tmp_path
     my_branch = StaffAssignment.objects.get(user=people["branch_staff"]).branch
     other_branch = BranchCentreFactory(district=OtherDistrictFactory())
     my_institution = InstitutionStaff.objects.get(user=people["institution_admin"]).institution
@@ -369,25 +422,30 @@ def _is_post_only(name: str) -> bool:
     return name in PAYLOADS and name != "institution_invitation"
 
 
-def observe(client, people, world, name, takes_args):
+def observe(client, sessions, world, name, takes_args):
     """{role: (status for own, status for other)} — each request in its own rolled-back
-    transaction so one role's write does not change what the next one sees."""
+    transaction so one role's write does not change what the next one sees, and with no cookie
+    but the role's session as it was stored at sign-in (the copy in the cache, which a request
+    may have changed and which no rollback undoes, is dropped first). One client for all: a
+    new one loads the middleware again. Every request starts from the same rows, so the rows
+    and the refusals are counted once, before the first."""
+    writes = _is_post_only(name)
+    if writes:
+        before, refused_before = _fingerprint(), _refused_count()
     result = {}
     for role in ROLES:
         statuses = []
         for which in (0, 1) if takes_args else (0,):
             url = reverse(name, kwargs=world(name, which) if takes_args else None)
             with transaction.atomic():
-                client.logout()
+                client.cookies.clear()
                 if role != "anonymous":
-                    client.force_login(people[role])
-                if _is_post_only(name):
-                    before, refused_before = _fingerprint(), _refused_count()
-                    response = client.post(url, PAYLOADS[name])
-                else:
-                    response = client.get(url)
+                    session = SessionStore(session_key=sessions[role])
+                    caches[settings.SESSION_CACHE_ALIAS].delete(session.cache_key)
+                    client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
+                response = client.post(url, PAYLOADS[name]) if writes else client.get(url)
                 status = response.status_code
-                if status in (403, 404) and _is_post_only(name):
+                if status in (403, 404) and writes:
                     assert _fingerprint() == before, (name, role, which, "changed a row")
                     assert _refused_count() == refused_before + 1, (name, role, "no event")
                 statuses.append(status)
@@ -418,18 +476,18 @@ def test_every_page_is_in_the_matrix():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "takes_args"), list(matrix_urls()), ids=lambda v: str(v))
-def test_each_role_gets_the_expected_answer(client, people, world, name, takes_args):
+def test_each_role_gets_the_expected_answer(client, sessions, world, name, takes_args):
     expected = EXPECTED[name]
-    observed = observe(client, people, world, name, takes_args)
+    observed = observe(client, sessions, world, name, takes_args)
     wanted = {role: expected.get(role, expected["*"]) for role in ROLES}
     assert observed == wanted
 
 
 @pytest.mark.django_db
 @pytest.mark.skipif(not os.environ.get("MATRIX_PRINT"), reason="prints the observed matrix")
-def test_print_the_observed_matrix(client, people, world):
+def test_print_the_observed_matrix(client, sessions, world):
     for name, takes_args in matrix_urls():
-        print(f"    {name!r}: {compress(observe(client, people, world, name, takes_args))!r},")
+        print(f"    {name!r}: {compress(observe(client, sessions, world, name, takes_args))!r},")
 
 
 # Reviewed by hand: no role reaches a page or an object outside its scope.

@@ -10,17 +10,10 @@ from achievements.models import QualificationLevel, UnitStandard
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, UserFactory
 from tests.achievements.factories import UnitStandardFactory
-from tests.branches.network_helpers import english
 
 pytestmark = pytest.mark.django_db
 
 Status = UnitStandard.Status
-
-
-def signed_in(client, people, role):
-    client.force_login(people[role])
-    english(client)
-    return client
 
 
 def own_institution(people):
@@ -43,9 +36,9 @@ def standard_events() -> int:
     return AuditEvent.objects.filter(action__startswith="unit_standard.").count()
 
 
-def test_a_clerk_drafts_and_submits_and_the_centre_approves(client, people):
+def test_a_clerk_drafts_and_submits_and_the_centre_approves(client, client_for, people):
     institution = own_institution(people)
-    signed_in(client, people, "institution_clerk")
+    client_for("institution_clerk")
     response = client.post(
         reverse("standard_create"), form_data(issuer=institution.pk, code=" cqou-it-0001 ")
     )
@@ -57,7 +50,7 @@ def test_a_clerk_drafts_and_submits_and_the_centre_approves(client, people):
     assert response.status_code == 302
     standard.refresh_from_db()
     assert standard.status == Status.SUBMITTED
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     page = client.get(reverse("standard_manage")).content.decode()
     assert "计算机应用基础" in page
     url = reverse("standard_decide", args=[standard.pk])
@@ -70,23 +63,23 @@ def test_a_clerk_drafts_and_submits_and_the_centre_approves(client, people):
     assert "计算机应用基础" in client.get(reverse("standard_list")).content.decode()
 
 
-def test_the_centre_sees_what_waits_for_a_decision_first(client, people):
+def test_the_centre_sees_what_waits_for_a_decision_first(client, client_for, people):
     UnitStandardFactory(approved=True, name="已批准")
     UnitStandardFactory(submitted=True, name="待决定")
     UnitStandardFactory(name="草稿")
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     page = client.get(reverse("standard_manage")).context["page"]
     assert [s.name for s in page][0] == "待决定"
     only = client.get(reverse("standard_manage"), {"status": "approved"}).context["page"]
     assert [s.name for s in only] == ["已批准"]
 
 
-def test_institution_staff_see_only_their_own_institutions_standards(client, people):
+def test_institution_staff_see_only_their_own_institutions_standards(client, client_for, people):
     UnitStandardFactory(issuing_institution=own_institution(people), name="本校标准")
     UnitStandardFactory(issuing_institution=InstitutionFactory(), name="他校标准")
     UnitStandardFactory(issuing_institution=None, name="中心标准")
     for role in ("institution_admin", "institution_clerk", "institution_reviewer"):
-        signed_in(client, people, role)
+        client_for(role)
         names = [s.name for s in client.get(reverse("standard_manage")).context["page"]]
         assert names == ["本校标准"], role
 
@@ -94,18 +87,18 @@ def test_institution_staff_see_only_their_own_institutions_standards(client, peo
 @pytest.mark.parametrize(
     "role", ["learner", "branch_staff", "branch_manager", "expert", "quality_auditor"]
 )
-def test_others_cannot_open_the_management_pages(client, people, role):
+def test_others_cannot_open_the_management_pages(client, client_for, people, role):
     standard = UnitStandardFactory(issuing_institution=own_institution(people))
-    signed_in(client, people, role)
+    client_for(role)
     assert client.get(reverse("standard_manage")).status_code == 403
     assert client.get(reverse("standard_create")).status_code == 403
     assert client.get(reverse("standard_manage_detail", args=[standard.pk])).status_code == 404
     assert client.get(reverse("standard_edit", args=[standard.pk])).status_code == 404
 
 
-def test_a_reviewer_reads_but_does_not_write(client, people):
+def test_a_reviewer_reads_but_does_not_write(client, client_for, people):
     standard = UnitStandardFactory(issuing_institution=own_institution(people))
-    signed_in(client, people, "institution_reviewer")
+    client_for("institution_reviewer")
     assert client.get(reverse("standard_manage_detail", args=[standard.pk])).status_code == 200
     assert client.get(reverse("standard_edit", args=[standard.pk])).status_code == 403
     assert client.post(reverse("standard_submit", args=[standard.pk])).status_code == 403
@@ -115,9 +108,9 @@ def test_a_reviewer_reads_but_does_not_write(client, people):
 
 
 @pytest.mark.parametrize("role", ["institution_admin", "institution_clerk"])
-def test_staff_of_another_institution_get_404(client, people, role):
+def test_staff_of_another_institution_get_404(client, client_for, people, role):
     standard = UnitStandardFactory(issuing_institution=InstitutionFactory())
-    signed_in(client, people, role)
+    client_for(role)
     for name in ("standard_manage_detail", "standard_edit"):
         assert client.get(reverse(name, args=[standard.pk])).status_code == 404
     assert client.post(reverse("standard_submit", args=[standard.pk])).status_code == 404
@@ -125,16 +118,16 @@ def test_staff_of_another_institution_get_404(client, people, role):
     assert standard.status == Status.DRAFT and standard_events() == 0
 
 
-def test_the_centre_reads_an_institutions_draft_but_does_not_edit_it(client, people):
+def test_the_centre_reads_an_institutions_draft_but_does_not_edit_it(client, client_for, people):
     standard = UnitStandardFactory(issuing_institution=own_institution(people))
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     assert client.get(reverse("standard_manage_detail", args=[standard.pk])).status_code == 200
     assert client.get(reverse("standard_edit", args=[standard.pk])).status_code == 403
     assert client.post(reverse("standard_submit", args=[standard.pk])).status_code == 403
 
 
-def test_the_author_sees_why_they_may_not_decide_and_a_post_is_refused(client, people):
-    signed_in(client, people, "centre_admin")
+def test_the_author_sees_why_they_may_not_decide_and_a_post_is_refused(client, client_for, people):
+    client_for("centre_admin")
     client.post(reverse("standard_create"), form_data(issuer="centre"))
     standard = UnitStandard.objects.get()
     client.post(reverse("standard_submit", args=[standard.pk]))
@@ -153,9 +146,9 @@ def test_the_author_sees_why_they_may_not_decide_and_a_post_is_refused(client, p
     assert AuditEvent.objects.latest("id").action == "access.refused"
 
 
-def test_returning_a_standard_needs_a_reason_beside_the_field(client, people):
+def test_returning_a_standard_needs_a_reason_beside_the_field(client, client_for, people):
     standard = UnitStandardFactory(submitted=True)
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(
         reverse("standard_decide", args=[standard.pk]), {"decision": "reject", "reason": "  "}
     )
@@ -167,9 +160,9 @@ def test_returning_a_standard_needs_a_reason_beside_the_field(client, people):
     assert standard.status == Status.SUBMITTED and standard_events() == 0
 
 
-def test_a_decision_on_a_draft_is_refused_with_a_message(client, people):
+def test_a_decision_on_a_draft_is_refused_with_a_message(client, client_for, people):
     standard = UnitStandardFactory()
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(reverse("standard_decide", args=[standard.pk]), {"decision": "approve"})
     assert response.status_code == 200
     assert "cannot be changed this way" in response.content.decode()
@@ -178,9 +171,9 @@ def test_a_decision_on_a_draft_is_refused_with_a_message(client, people):
 
 
 @pytest.mark.parametrize("role", ["institution_admin", "expert", "learner"])
-def test_only_the_centre_opens_the_decision_page(client, people, role):
+def test_only_the_centre_opens_the_decision_page(client, client_for, people, role):
     standard = UnitStandardFactory(submitted=True, issuing_institution=own_institution(people))
-    signed_in(client, people, role)
+    client_for(role)
     url = reverse("standard_decide", args=[standard.pk])
     assert client.get(url).status_code == 403
     assert client.post(url, {"decision": "approve"}).status_code == 403
@@ -188,11 +181,13 @@ def test_only_the_centre_opens_the_decision_page(client, people, role):
     assert standard.status == Status.SUBMITTED
 
 
-def test_editing_an_approved_standard_makes_a_new_version_and_the_centre_compares(client, people):
+def test_editing_an_approved_standard_makes_a_new_version_and_the_centre_compares(
+    client, client_for, people
+):
     approved = UnitStandardFactory(
         approved=True, issuing_institution=own_institution(people), code="CQOU-EE-0201"
     )
-    signed_in(client, people, "institution_admin")
+    client_for("institution_admin")
     url = reverse("standard_edit", args=[approved.pk])
     assert "Saving makes version 2 as a draft" in client.get(url).content.decode()
     response = client.post(url, form_data(code="IGNORED", name="电工（中级）", credit_value="6.5"))
@@ -206,7 +201,7 @@ def test_editing_an_approved_standard_makes_a_new_version_and_the_centre_compare
     approved.refresh_from_db()
     assert approved.status == Status.APPROVED
     client.post(reverse("standard_submit", args=[draft.pk]))
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     page = client.get(reverse("standard_decide", args=[draft.pk])).content.decode()
     assert "Changes since version 1" in page and "电工（中级）" in page
     client.post(reverse("standard_decide", args=[draft.pk]), {"decision": "approve"})
@@ -214,9 +209,9 @@ def test_editing_an_approved_standard_makes_a_new_version_and_the_centre_compare
     assert approved.status == Status.RETIRED
 
 
-def test_starting_a_new_version_opens_its_edit_page(client, people):
+def test_starting_a_new_version_opens_its_edit_page(client, client_for, people):
     approved = UnitStandardFactory(approved=True, issuing_institution=own_institution(people))
-    signed_in(client, people, "institution_clerk")
+    client_for("institution_clerk")
     response = client.post(reverse("standard_new_version", args=[approved.pk]))
     draft = UnitStandard.objects.get(version=2)
     assert response.url == reverse("standard_edit", args=[draft.pk])
@@ -226,9 +221,9 @@ def test_starting_a_new_version_opens_its_edit_page(client, people):
     assert UnitStandard.objects.count() == 2
 
 
-def test_the_centre_retires_with_a_reason(client, people):
+def test_the_centre_retires_with_a_reason(client, client_for, people):
     standard = UnitStandardFactory(approved=True)
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     url = reverse("standard_retire", args=[standard.pk])
     response = client.post(url, {"retire-reason": ""})
     assert response.status_code == 200
@@ -243,9 +238,9 @@ def test_the_centre_retires_with_a_reason(client, people):
     assert "cannot be changed this way" in response.content.decode()
 
 
-def test_a_submitted_standard_cannot_be_edited(client, people):
+def test_a_submitted_standard_cannot_be_edited(client, client_for, people):
     standard = UnitStandardFactory(submitted=True, issuing_institution=own_institution(people))
-    signed_in(client, people, "institution_clerk")
+    client_for("institution_clerk")
     url = reverse("standard_edit", args=[standard.pk])
     assert "cannot be edited" in client.get(url).content.decode()
     response = client.post(url, form_data(code=standard.code, name="改名"))
@@ -254,9 +249,9 @@ def test_a_submitted_standard_cannot_be_edited(client, people):
     assert standard.name != "改名" and standard_events() == 0
 
 
-def test_a_clerk_may_only_choose_their_own_institution_as_issuer(client, people):
+def test_a_clerk_may_only_choose_their_own_institution_as_issuer(client, client_for, people):
     other = InstitutionFactory()
-    signed_in(client, people, "institution_clerk")
+    client_for("institution_clerk")
     form = client.get(reverse("standard_create")).context["form"]
     assert [c for c, _label in form.fields["issuer"].choices] == [str(own_institution(people).pk)]
     response = client.post(reverse("standard_create"), form_data(issuer=other.pk))
@@ -313,9 +308,9 @@ LONG = "长" * 121
     ],
 )
 def test_bad_input_is_shown_beside_the_field_and_nothing_is_written(
-    client, people, overrides, field, message
+    client, client_for, people, overrides, field, message
 ):
-    signed_in(client, people, "institution_clerk")
+    client_for("institution_clerk")
     data = form_data(issuer=own_institution(people).pk, **overrides)
     response = client.post(reverse("standard_create"), data)
     assert response.status_code == 200
@@ -327,8 +322,8 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_written(
     assert 'aria-invalid="true"' in response.content.decode()
 
 
-def test_names_with_a_middle_dot_and_astral_characters_are_saved(client, people):
-    signed_in(client, people, "institution_clerk")
+def test_names_with_a_middle_dot_and_astral_characters_are_saved(client, client_for, people):
+    client_for("institution_clerk")
     client.post(
         reverse("standard_create"),
         form_data(
@@ -339,9 +334,9 @@ def test_names_with_a_middle_dot_and_astral_characters_are_saved(client, people)
     assert (standard.name, standard.credit_value) == ("买买提·艾力 𠮷 单元", Decimal("1.50"))
 
 
-def test_a_duplicate_code_is_shown_beside_the_code(client, people):
+def test_a_duplicate_code_is_shown_beside_the_code(client, client_for, people):
     UnitStandardFactory(code="CQOU-IT-0001")
-    signed_in(client, people, "institution_clerk")
+    client_for("institution_clerk")
     response = client.post(reverse("standard_create"), form_data(issuer=own_institution(people).pk))
     assert response.context["form"].errors == {
         "code": ["This code is already used by another unit standard."]
@@ -350,9 +345,9 @@ def test_a_duplicate_code_is_shown_beside_the_code(client, people):
 
 
 def test_the_management_list_keeps_a_constant_number_of_queries(
-    client, people, django_assert_max_num_queries
+    client, client_for, people, django_assert_max_num_queries
 ):
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     UnitStandardFactory(submitted=True)
     client.get(reverse("standard_manage"))
     with django_assert_max_num_queries(12) as few:

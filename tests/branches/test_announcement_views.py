@@ -5,21 +5,15 @@ from django.urls import reverse
 
 from branches.models import Announcement
 from tests.branches.factories import AnnouncementFactory
-from tests.branches.network_helpers import OUTSIDE_ROLES, audit_count, english
+from tests.branches.network_helpers import OUTSIDE_ROLES, audit_count
 
 pytestmark = pytest.mark.django_db
 
 Status = Announcement.Status
 
 
-def signed_in(client, people, role):
-    client.force_login(people[role])
-    english(client)
-    return client
-
-
-def test_the_centre_drafts_previews_and_publishes(client, people):
-    signed_in(client, people, "centre_admin")
+def test_the_centre_drafts_previews_and_publishes(client, client_for, people):
+    client_for("centre_admin")
     response = client.post(
         reverse("announcement_create"),
         {
@@ -38,7 +32,7 @@ def test_the_centre_drafts_previews_and_publishes(client, people):
     assert "<script>alert" not in page
     client.logout()
     assert client.get(reverse("announcement_detail", args=[draft.pk])).status_code == 404
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(reverse("announcement_publish", args=[draft.pk]))
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -48,9 +42,9 @@ def test_the_centre_drafts_previews_and_publishes(client, people):
     assert client.get(reverse("announcement_detail", args=[draft.pk])).status_code == 200
 
 
-def test_unpublishing_takes_it_off_the_public_pages(client, people):
+def test_unpublishing_takes_it_off_the_public_pages(client, client_for, people):
     announcement = AnnouncementFactory(published=True, title="旧通知")
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(reverse("announcement_unpublish", args=[announcement.pk]))
     assert response.status_code == 302
     client.logout()
@@ -58,9 +52,9 @@ def test_unpublishing_takes_it_off_the_public_pages(client, people):
     assert client.get(reverse("announcement_detail", args=[announcement.pk])).status_code == 404
 
 
-def test_a_published_announcement_is_not_edited_through_the_page(client, people):
+def test_a_published_announcement_is_not_edited_through_the_page(client, client_for, people):
     announcement = AnnouncementFactory(published=True, title="已发布")
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     url = reverse("announcement_edit", args=[announcement.pk])
     assert "Unpublish it before changing it" in client.get(url).content.decode()
     response = client.post(url, {"kind": "notice", "title": "改标题", "body": "改正文"})
@@ -73,10 +67,10 @@ def test_a_published_announcement_is_not_edited_through_the_page(client, people)
     assert audit_count("announcement.") == 0
 
 
-def test_publishing_twice_shows_the_refusal_and_changes_nothing(client, people):
+def test_publishing_twice_shows_the_refusal_and_changes_nothing(client, client_for, people):
     announcement = AnnouncementFactory(published=True)
     published_at = announcement.published_at
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(reverse("announcement_publish", args=[announcement.pk]))
     assert response.status_code == 200
     assert "cannot be changed this way" in response.content.decode()
@@ -96,9 +90,11 @@ def test_publishing_twice_shows_the_refusal_and_changes_nothing(client, people):
         ("kind", "memo"),
     ],
 )
-def test_bad_announcement_input_is_refused_beside_the_field(client, people, field, value):
+def test_bad_announcement_input_is_refused_beside_the_field(
+    client, client_for, people, field, value
+):
     data = {"kind": "notice", "title": "标题", "body": "正文", field: value}
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(reverse("announcement_create"), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
@@ -106,17 +102,17 @@ def test_bad_announcement_input_is_refused_beside_the_field(client, people, fiel
 
 
 @pytest.mark.parametrize("title", ["买买提·艾力的学习故事", "𠮷祥社区学习周"])
-def test_titles_in_any_script_are_kept(client, people, title):
-    signed_in(client, people, "centre_admin")
+def test_titles_in_any_script_are_kept(client, client_for, people, title):
+    client_for("centre_admin")
     client.post(reverse("announcement_create"), {"kind": "notice", "title": title, "body": "𠮷"})
     assert Announcement.objects.get().title == title
 
 
 @pytest.mark.parametrize("role", [*OUTSIDE_ROLES, "branch_manager", "branch_staff"])
-def test_only_the_centre_manages_announcements(client, people, role):
+def test_only_the_centre_manages_announcements(client, client_for, people, role):
     published = AnnouncementFactory(published=True)
     draft = AnnouncementFactory()
-    signed_in(client, people, role)
+    client_for(role)
     assert client.get(reverse("announcement_manage")).status_code == 403
     assert client.get(reverse("announcement_create")).status_code == 403
     assert client.get(reverse("announcement_edit", args=[published.pk])).status_code == 403
@@ -128,9 +124,9 @@ def test_only_the_centre_manages_announcements(client, people, role):
     assert (published.status, draft.status) == (Status.PUBLISHED, Status.DRAFT)
 
 
-def test_the_management_list_shows_every_status(client, people):
+def test_the_management_list_shows_every_status(client, client_for, people):
     for status in Status.values:
         AnnouncementFactory(status=status, title=f"状态{status}")
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     page = client.get(reverse("announcement_manage")).content.decode()
     assert all(f"状态{status}" in page for status in Status.values)

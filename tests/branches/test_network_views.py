@@ -10,7 +10,6 @@ from tests.branches.factories import StaffAssignmentFactory
 from tests.branches.network_helpers import (
     OUTSIDE_ROLES,
     audit_count,
-    english,
     other_branch,
     own_branch,
     point_of,
@@ -19,12 +18,6 @@ from tests.branches.network_helpers import (
 pytestmark = pytest.mark.django_db
 
 NETWORK_PEOPLE = ["centre_admin", "branch_manager", "branch_staff"]
-
-
-def signed_in(client, people, role):
-    client.force_login(people[role])
-    english(client)
-    return client
 
 
 def point_data(point, **changes):
@@ -43,6 +36,7 @@ def point_data(point, **changes):
 
 
 # --- who reaches which list --------------------------------------------------------------------
+# The status each role gets on these pages is pinned by tests/test_role_matrix.py.
 
 LISTS = {
     "network_index": set(NETWORK_PEOPLE),
@@ -56,24 +50,17 @@ LISTS = {
 
 
 @pytest.mark.parametrize("name", list(LISTS))
-@pytest.mark.parametrize("role", [*NETWORK_PEOPLE, *OUTSIDE_ROLES])
-def test_management_pages_answer_their_roles_only(client, people, name, role):
-    response = signed_in(client, people, role).get(reverse(name))
-    assert response.status_code == (200 if role in LISTS[name] else 403)
-
-
-@pytest.mark.parametrize("name", list(LISTS))
 def test_management_pages_send_the_anonymous_to_sign_in(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_branch_people_see_their_own_branch_only(client, people):
+def test_branch_people_see_their_own_branch_only(client, client_for, people):
     mine, theirs = own_branch(people), other_branch()
     point_of(mine, name="本分中心受理点")
     point_of(theirs, name="他分中心受理点")
-    signed_in(client, people, "branch_staff")
+    client_for("branch_staff")
     page = client.get(reverse("network_branch_list")).content.decode()
     assert mine.name in page and theirs.name not in page
     page = client.get(reverse("network_service_point_list")).content.decode()
@@ -85,8 +72,8 @@ def test_branch_people_see_their_own_branch_only(client, people):
 # --- branch centres ----------------------------------------------------------------------------
 
 
-def test_the_centre_admin_opens_a_branch_centre(client, people):
-    signed_in(client, people, "centre_admin")
+def test_the_centre_admin_opens_a_branch_centre(client, client_for, people):
+    client_for("centre_admin")
     district = own_branch(people).district
     response = client.post(
         reverse("network_branch_create"),
@@ -113,8 +100,8 @@ def test_the_centre_admin_opens_a_branch_centre(client, people):
         ("分" * 121, "at most 120"),
     ],
 )
-def test_a_bad_branch_name_is_refused_beside_the_field(client, people, name, problem):
-    signed_in(client, people, "centre_admin")
+def test_a_bad_branch_name_is_refused_beside_the_field(client, client_for, people, name, problem):
+    client_for("centre_admin")
     before = BranchCentre.objects.count()
     response = client.post(
         reverse("network_branch_create"), {"name": name, "district": own_branch(people).district_id}
@@ -126,8 +113,8 @@ def test_a_bad_branch_name_is_refused_beside_the_field(client, people, name, pro
 
 
 @pytest.mark.parametrize("name", ["买买提·艾力分中心", "𠮷野家社区分中心", "Ürümqi Road Branch"])
-def test_names_in_any_script_are_kept_as_typed(client, people, name):
-    signed_in(client, people, "centre_admin")
+def test_names_in_any_script_are_kept_as_typed(client, client_for, people, name):
+    client_for("centre_admin")
     response = client.post(
         reverse("network_branch_create"), {"name": name, "district": own_branch(people).district_id}
     )
@@ -135,8 +122,8 @@ def test_names_in_any_script_are_kept_as_typed(client, people, name):
     assert BranchCentre.objects.filter(name=name).exists()
 
 
-def test_a_duplicate_branch_name_is_a_message_beside_the_field(client, people):
-    signed_in(client, people, "centre_admin")
+def test_a_duplicate_branch_name_is_a_message_beside_the_field(client, client_for, people):
+    client_for("centre_admin")
     mine = own_branch(people)
     response = client.post(
         reverse("network_branch_create"), {"name": mine.name, "district": mine.district_id}
@@ -148,8 +135,8 @@ def test_a_duplicate_branch_name_is_a_message_beside_the_field(client, people):
 
 
 @pytest.mark.parametrize("phone", ["phone", "023<63000001>", "1" * 21])
-def test_a_bad_phone_number_is_refused(client, people, phone):
-    signed_in(client, people, "centre_admin")
+def test_a_bad_phone_number_is_refused(client, client_for, people, phone):
+    client_for("centre_admin")
     response = client.post(
         reverse("network_branch_create"),
         {"name": "新分中心", "district": own_branch(people).district_id, "phone": phone},
@@ -159,8 +146,8 @@ def test_a_bad_phone_number_is_refused(client, people, phone):
     assert not BranchCentre.objects.filter(name="新分中心").exists()
 
 
-def test_full_width_digits_in_a_phone_number_are_normalised(client, people):
-    signed_in(client, people, "centre_admin")
+def test_full_width_digits_in_a_phone_number_are_normalised(client, client_for, people):
+    client_for("centre_admin")
     client.post(
         reverse("network_branch_create"),
         {
@@ -175,9 +162,9 @@ def test_full_width_digits_in_a_phone_number_are_normalised(client, people):
 @pytest.mark.parametrize(
     ("role", "status"), [("branch_manager", 403), ("branch_staff", 403), ("learner", 404)]
 )
-def test_only_the_centre_edits_a_branch(client, people, role, status):
+def test_only_the_centre_edits_a_branch(client, client_for, people, role, status):
     mine = own_branch(people)
-    signed_in(client, people, role)
+    client_for(role)
     url = reverse("network_branch_edit", args=[mine.pk])
     response = client.post(url, {"name": "改名", "district": mine.district_id})
     assert response.status_code == status
@@ -187,9 +174,9 @@ def test_only_the_centre_edits_a_branch(client, people, role, status):
         assert AuditEvent.objects.filter(action="access.refused").exists()
 
 
-def test_the_centre_edits_a_branch(client, people):
+def test_the_centre_edits_a_branch(client, client_for, people):
     mine = own_branch(people)
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     url = reverse("network_branch_edit", args=[mine.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"name": "改名分中心", "district": mine.district_id})
@@ -201,10 +188,10 @@ def test_the_centre_edits_a_branch(client, people):
 # --- service points ----------------------------------------------------------------------------
 
 
-def test_the_centre_opens_a_service_point(client, people):
+def test_the_centre_opens_a_service_point(client, client_for, people):
     mine = own_branch(people)
     host = InstitutionFactory()
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     data = {
         "branch": mine.pk,
         "name": "社区学院受理点",
@@ -221,10 +208,10 @@ def test_the_centre_opens_a_service_point(client, people):
     assert point.host_institution == host and point.is_open
 
 
-def test_an_unapproved_host_is_a_message_beside_the_field(client, people):
+def test_an_unapproved_host_is_a_message_beside_the_field(client, client_for, people):
     mine = own_branch(people)
     applied = InstitutionFactory(status="applied")
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(
         reverse("network_service_point_create"),
         {
@@ -241,10 +228,12 @@ def test_an_unapproved_host_is_a_message_beside_the_field(client, people):
     assert not ServicePoint.objects.filter(name="受理点").exists()
 
 
-def test_a_branch_manager_edits_a_point_of_their_branch_but_cannot_move_it(client, people):
+def test_a_branch_manager_edits_a_point_of_their_branch_but_cannot_move_it(
+    client, client_for, people
+):
     mine, theirs = own_branch(people), other_branch()
     point = point_of(mine)
-    signed_in(client, people, "branch_manager")
+    client_for("branch_manager")
     url = reverse("network_service_point_edit", args=[point.pk])
     response = client.get(url)
     assert response.status_code == 200
@@ -265,9 +254,9 @@ def test_a_branch_manager_edits_a_point_of_their_branch_but_cannot_move_it(clien
         *[(role, 404, 404) for role in OUTSIDE_ROLES],
     ],
 )
-def test_who_edits_which_service_point(client, people, role, own_status, other_status):
+def test_who_edits_which_service_point(client, client_for, people, role, own_status, other_status):
     mine, theirs = point_of(own_branch(people)), point_of(other_branch())
-    signed_in(client, people, role)
+    client_for(role)
     for point, status in ((mine, own_status), (theirs, other_status)):
         response = client.post(
             reverse("network_service_point_edit", args=[point.pk]),
@@ -278,24 +267,24 @@ def test_who_edits_which_service_point(client, people, role, own_status, other_s
         assert (point.opening_hours == "全天") == (status == 302)
 
 
-def test_the_point_list_links_edit_only_where_allowed(client, people):
+def test_the_point_list_links_edit_only_where_allowed(client, client_for, people):
     mine, theirs = point_of(own_branch(people)), point_of(other_branch())
-    signed_in(client, people, "branch_manager")
+    client_for("branch_manager")
     page = client.get(reverse("network_service_point_list")).content.decode()
     assert reverse("network_service_point_edit", args=[mine.pk]) in page
     assert reverse("network_service_point_edit", args=[theirs.pk]) not in page
-    signed_in(client, people, "branch_staff")
+    client_for("branch_staff")
     page = client.get(reverse("network_service_point_list")).content.decode()
     assert reverse("network_service_point_edit", args=[mine.pk]) not in page
 
 
 def test_the_point_list_is_paginated_and_keeps_its_filter(
-    client, people, django_assert_max_num_queries
+    client, client_for, people, django_assert_max_num_queries
 ):
     mine = own_branch(people)
     for i in range(25):
         point_of(mine, name=f"受理点{i:02d}", host_institution=InstitutionFactory())
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     client.get(reverse("network_service_point_list"))  # warm the session and MFA checks
     with django_assert_max_num_queries(14):
         response = client.get(reverse("network_service_point_list"), {"branch": mine.pk})
@@ -306,11 +295,11 @@ def test_the_point_list_is_paginated_and_keeps_its_filter(
 # --- staff postings ----------------------------------------------------------------------------
 
 
-def test_the_centre_posts_and_removes_staff(client, people):
+def test_the_centre_posts_and_removes_staff(client, client_for, people):
     mine = own_branch(people)
     point = point_of(mine)
     person = UserFactory(username="new_clerk")
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     response = client.post(
         reverse("network_staff_create"),
         {"user": " new_clerk ", "branch": mine.pk, "service_point": point.pk, "role": "staff"},
@@ -336,14 +325,14 @@ def test_the_centre_posts_and_removes_staff(client, people):
         ({"role": "boss"}, "role"),
     ],
 )
-def test_a_bad_posting_is_refused_beside_the_field(client, people, data, field):
+def test_a_bad_posting_is_refused_beside_the_field(client, client_for, people, data, field):
     mine = own_branch(people)
     elsewhere = point_of(other_branch())
     UserFactory(username="candidate")
     form = {"user": "candidate", "branch": mine.pk, "role": "staff", **data}
     if form.get("service_point") == "other":
         form["service_point"] = elsewhere.pk
-    signed_in(client, people, "centre_admin")
+    client_for("centre_admin")
     before = StaffAssignment.objects.count()
     response = client.post(reverse("network_staff_create"), form)
     assert response.status_code == 200
@@ -352,16 +341,16 @@ def test_a_bad_posting_is_refused_beside_the_field(client, people, data, field):
 
 
 @pytest.mark.parametrize(("role", "status"), [("branch_manager", 403), ("learner", 404)])
-def test_only_the_centre_removes_a_posting(client, people, role, status):
+def test_only_the_centre_removes_a_posting(client, client_for, people, role, status):
     posting = StaffAssignmentFactory(branch=own_branch(people))
-    signed_in(client, people, role)
+    client_for(role)
     assert client.post(reverse("network_staff_remove", args=[posting.pk])).status_code == status
     assert StaffAssignment.objects.filter(pk=posting.pk).exists()
 
 
-def test_a_branch_manager_sees_the_postings_of_their_branch(client, people):
+def test_a_branch_manager_sees_the_postings_of_their_branch(client, client_for, people):
     theirs = StaffAssignmentFactory(branch=other_branch(), user=UserFactory(username="far_away"))
-    signed_in(client, people, "branch_manager")
+    client_for("branch_manager")
     page = client.get(reverse("network_staff_list")).content.decode()
     assert "branch_staff" in page and theirs.user.username not in page
     assert reverse("network_staff_remove", args=[theirs.pk]) not in page
