@@ -40,7 +40,7 @@ from tests.test_role_matrix import (
     PAYLOADS,
     ROLES,
     _fingerprint,
-    world,  # noqa: F401 - a fixture: one object of each kind inside and outside a scope
+    build_world,
 )
 from tests.test_url_walk import _sample, _takes_arguments, named_urls
 
@@ -138,9 +138,16 @@ def _client(people, role):
     return client
 
 
+@pytest.fixture
+def world(people, settings, tmp_path):
+    """The role matrix's two of everything, built here for the per-test ``people``."""
+    settings.MEDIA_ROOT = tmp_path
+    return build_world(people)
+
+
 def test_every_form_and_filter_answers_400_to_control_characters(
     people,
-    world,  # noqa: F811 - the role matrix's fixture
+    world,
     monkeypatch,
 ):
     """Each page is opened once with GET and once with POST by a person who may use it, noting
@@ -240,7 +247,7 @@ def _writer_of(name):
 
 def test_every_posted_field_with_a_control_character_is_refused_and_writes_nothing(
     people,
-    world,  # noqa: F811 - the role matrix's fixture
+    world,
 ):
     """Every form of the role matrix's writes, as multipart (a browser's upload form) and as
     urlencoded (every other form), with NUL or another control character in each field."""
