@@ -189,13 +189,13 @@ def verify_chain(*, checkpoints: Iterable[dict] = ()) -> ChainReport:
     """
     keys = _verifying_keys()
     prev_hash, checked, last_id = GENESIS_HASH, 0, None
+
+    def broken(event_id: int, problem: str) -> ChainReport:
+        return ChainReport(False, checked, last_id, prev_hash, event_id, problem)
+
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=5000):
         if event.prev_hash != prev_hash:
-            return ChainReport(
-                False,
-                checked,
-                last_id,
-                prev_hash,
+            return broken(
                 event.pk,
                 "its previous-hash link does not match the event before it "
                 "(an event was deleted, inserted or reordered)",
@@ -203,19 +203,13 @@ def verify_chain(*, checkpoints: Iterable[dict] = ()) -> ChainReport:
         try:
             expected = compute_hash(event, keys)
         except UnknownAuditKey:
-            return ChainReport(
-                False,
-                checked,
-                last_id,
-                prev_hash,
+            return broken(
                 event.pk,
                 f"it is signed with audit key {event.key_id!r}, which is not configured "
                 "(CREDITBANK_AUDIT_KEY, CREDITBANK_AUDIT_PREVIOUS_KEYS)",
             )
         if not hmac.compare_digest(expected, event.hash):
-            return ChainReport(
-                False, checked, last_id, prev_hash, event.pk, "its content was changed"
-            )
+            return broken(event.pk, "its content was changed")
         prev_hash, last_id, checked = event.hash, event.pk, checked + 1
     report = _check_external(
         list(checkpoints), keys, ChainReport(True, checked, last_id, prev_hash)
@@ -226,11 +220,7 @@ def verify_chain(*, checkpoints: Iterable[dict] = ()) -> ChainReport:
     if checkpoint is not None:
         anchor = AuditEvent.objects.filter(pk=checkpoint.last_event_id).first()
         if anchor is None or anchor.hash != checkpoint.last_hash:
-            return ChainReport(
-                False,
-                checked,
-                last_id,
-                prev_hash,
+            return broken(
                 checkpoint.last_event_id,
                 f"it was recorded by checkpoint #{checkpoint.pk} and is missing or different "
                 "(events were cut off the end of the chain)",

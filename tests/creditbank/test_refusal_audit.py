@@ -2,7 +2,6 @@
 anonymous flood writes a bounded number of events whose counts still add up; sign-up and e-mail
 confirmation are recorded too."""
 
-import re
 import time
 from types import SimpleNamespace
 
@@ -16,6 +15,7 @@ from django.urls import reverse
 from creditbank import refusals
 from creditbank.models import AuditEvent
 from creditbank.tasks import refusal_counts_flush
+from tests.accounts.test_sign_up_and_reset import _link
 from tests.achievements.factories import active_account, deposit
 from tests.branches.factories import BranchCentreFactory
 
@@ -251,10 +251,6 @@ def test_anonymous_probes_are_counted_like_refusals(anonymous, flush_after_the_m
     flush_after_the_minute()
     assert events().last().action == "access.not_found_aggregate"
     assert recorded_total("access.not_found") == 50
-
-
-def _link(mail) -> str:
-    return re.search(r"https?://testserver(/\S+)", mail.body).group(1)
 
 
 def test_sign_up_and_e_mail_confirmation_are_recorded_without_the_address(client, mailoutbox):
