@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_deposits, views_review
+from .views import deposits as views_deposits
+from .views import review as views_review
+from .views import standards as views
 
 urlpatterns = [
     # The public standards guidance (标准指南).

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import role_required
 from creditbank.errors import ServiceError
 
-from . import services
-from .access import (
+from .. import services
+from ..access import (
     CENTRE_ADMIN,
     INSTITUTION_STAFF,
     STANDARD_WRITERS,
@@ -28,7 +28,7 @@ from .access import (
     unit_standards_for,
     writable_institutions,
 )
-from .forms import (
+from ..forms.standards import (
     AchievementCategoryForm,
     ConfirmForm,
     DecisionForm,
@@ -39,7 +39,7 @@ from .forms import (
     UnitStandardForm,
     issuer_choices,
 )
-from .models import AchievementCategory, QualificationLevel, UnitStandard
+from ..models import AchievementCategory, QualificationLevel, UnitStandard
 
 Status = UnitStandard.Status
 

@@ -14,10 +14,10 @@ from accounts.roles import has_role
 from creditbank.errors import ServiceError
 from creditbank.workdays import working_days_between
 
-from . import services
-from .access import REVIEW_QUEUES, achievement_for_review, allowed_actions, review_queue_for
-from .forms_review import STEP_FORMS
-from .views_deposits import _page, _refuse, masked_name
+from .. import services
+from ..access import REVIEW_QUEUES, achievement_for_review, allowed_actions, review_queue_for
+from ..forms.review import STEP_FORMS
+from .deposits import _page, _refuse, masked_name
 
 QUEUE_TITLES = {
     "check": gettext_lazy("First check"),

@@ -26,25 +26,25 @@ from accounts.models import LearnerAccount
 from accounts.roles import learning_account_of
 from creditbank.errors import ServiceError
 
-from . import services
-from .access import (
+from .. import services
+from ..access import (
     achievement_for,
     allowed_actions,
     appeal_deadline,
     clerk_institutions,
     evidence_for,
 )
-from .forms import (
+from ..forms.deposits import (
     AccountLookupForm,
     AchievementFilterForm,
     AchievementForm,
     ClerkDepositForm,
-    ConfirmForm,
     DepositForm,
     EvidenceForm,
 )
-from .forms_review import AnswerForm, AppealForm
-from .models import Achievement, AchievementEvent, CreditEntry
+from ..forms.review import AnswerForm, AppealForm
+from ..forms.standards import ConfirmForm
+from ..models import Achievement, AchievementEvent, CreditEntry
 
 LEARNER = "learner"
 CLERK = "institution_clerk"
@@ -121,7 +121,7 @@ def card_render_version() -> str:
     changes any of them never serves a card cached by the one before."""
     from accounts import roles
 
-    from . import models
+    from .. import models
 
     sources = [
         Path(get_template(name).origin.name)

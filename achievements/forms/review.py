@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from creditbank.fields import OneLineTextField, PlainTextField
 
-from .forms import CreditValueField, LevelChoiceField, StandardCodeField
-from .models import QualificationLevel, UnitStandard
+from ..models import QualificationLevel, UnitStandard
+from .fields import CreditValueField, LevelChoiceField, StandardCodeField
 
 
 class AnswerForm(forms.Form):
