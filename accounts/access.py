@@ -8,9 +8,14 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Institution, InstitutionInvitation, InstitutionStaff
+from .models import (
+    Institution,
+    InstitutionInvitation,
+    InstitutionStaff,
+    institution_decisions_open,
+    invitation_token_hash,
+)
 from .roles import has_role
-from .services.institutions import decisions_open, invitation_token_hash
 
 
 def role_required(*roles: str):
@@ -88,7 +93,7 @@ def institution_actions(user, institution: Institution) -> list[str]:
     """
     if not has_role(user, "centre_admin"):
         return []
-    decisions = decisions_open(institution.status)
+    decisions = institution_decisions_open(institution.status)
     if not decisions:
         return []
     if institution.applied_by_id == user.pk or institution.pk in institution_roles(user):

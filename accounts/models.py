@@ -1,5 +1,7 @@
 """People and organisations: users, administrator and centre roles, institutions and their staff."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
@@ -129,6 +131,22 @@ class Institution(models.Model):
         return self.name
 
 
+# The allowed transitions of an institution (DESIGN §3): decision → (from status, to status).
+# Beside the statuses because both the services (which take a decision) and access (which says
+# which decisions are open now) read it.
+INSTITUTION_TRANSITIONS: dict[str, tuple[str, str]] = {
+    "approve": (Institution.Status.APPLIED, Institution.Status.APPROVED),
+    "reject": (Institution.Status.APPLIED, Institution.Status.REJECTED),
+    "suspend": (Institution.Status.APPROVED, Institution.Status.SUSPENDED),
+    "reinstate": (Institution.Status.SUSPENDED, Institution.Status.APPROVED),
+}
+
+
+def institution_decisions_open(status: str) -> list[str]:
+    """The decisions a centre administrator may take on an institution in ``status``."""
+    return [name for name, (source, _target) in INSTITUTION_TRANSITIONS.items() if source == status]
+
+
 class InstitutionStaff(models.Model):
     """A person working for an institution, with their role inside it."""
 
@@ -159,6 +177,11 @@ class InstitutionStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.institution} ({self.get_role_display()})"
+
+
+def invitation_token_hash(token: str) -> str:
+    """What is stored of an invitation's token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class InstitutionInvitation(models.Model):

@@ -24,8 +24,12 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from accounts.models import InstitutionInvitation, InstitutionStaff, LearnerAccount
-from accounts.services.institutions import invitation_token_hash
+from accounts.models import (
+    InstitutionInvitation,
+    InstitutionStaff,
+    LearnerAccount,
+    invitation_token_hash,
+)
 from achievements.models import (
     Achievement,
     AchievementCategory,

@@ -5,7 +5,6 @@ approves or rejects an application, and may later suspend and reinstate an appro
 Staff join an institution through an e-mailed invitation whose token is stored only as a hash.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -22,18 +21,19 @@ from stdnum.cn import uscc
 from creditbank.audit import audit_record
 from creditbank.errors import ServiceError
 
-from ..models import Institution, InstitutionInvitation, InstitutionStaff
+from ..models import (
+    INSTITUTION_TRANSITIONS,
+    Institution,
+    InstitutionInvitation,
+    InstitutionStaff,
+    institution_decisions_open,
+    invitation_token_hash,
+)
 from ..roles import has_role
 
 Status = Institution.Status
 
-# The allowed transitions of an institution (DESIGN §3): decision → (from status, to status).
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    "approve": (Status.APPLIED, Status.APPROVED),
-    "reject": (Status.APPLIED, Status.REJECTED),
-    "suspend": (Status.APPROVED, Status.SUSPENDED),
-    "reinstate": (Status.SUSPENDED, Status.APPROVED),
-}
+TRANSITIONS = INSTITUTION_TRANSITIONS
 # Decisions that take something away from the institution must say why.
 REASON_REQUIRED = frozenset({"reject", "suspend"})
 
@@ -41,9 +41,7 @@ REASON_MAX_LENGTH = Institution._meta.get_field("status_reason").max_length
 INVITATION_VALID_FOR = timedelta(days=14)
 
 
-def decisions_open(status: str) -> list[str]:
-    """The decisions a centre administrator may take on an institution in ``status``."""
-    return [name for name, (source, _target) in TRANSITIONS.items() if source == status]
+decisions_open = institution_decisions_open
 
 
 def _credit_code_taken(credit_code: str) -> bool:
@@ -214,10 +212,6 @@ def institution_reinstate(
     return institution_decide(
         acting_user=acting_user, institution=institution, decision="reinstate", reason=reason
     )
-
-
-def invitation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _lock_as_admin(
