@@ -15,7 +15,7 @@ from .models import (
     institution_decisions_open,
     invitation_token_hash,
 )
-from .roles import has_role
+from .roles import CENTRE_ADMIN, has_role
 
 
 def role_required(*roles: str):
@@ -76,7 +76,7 @@ def institution_for(user, pk, *, write: bool = False) -> Institution:
         )
     if InstitutionStaff.Role.ADMIN in roles:
         return institution
-    if roles or institution.applied_by_id == user.pk or has_role(user, "centre_admin"):
+    if roles or institution.applied_by_id == user.pk or has_role(user, CENTRE_ADMIN):
         if write:
             raise PermissionDenied
         return institution
@@ -91,7 +91,7 @@ def institution_actions(user, institution: Institution) -> list[str]:
     an institution they applied for or work for (maker-checker); everyone else gets none. The
     service checks the same again under the row lock.
     """
-    if not has_role(user, "centre_admin"):
+    if not has_role(user, CENTRE_ADMIN):
         return []
     decisions = institution_decisions_open(institution.status)
     if not decisions:

@@ -1,9 +1,13 @@
-"""allauth hooks: every password check runs as one guarded attempt of the log-in lock."""
+"""allauth hooks: every password check runs as one guarded attempt of the log-in lock, and every
+e-mail allauth sends goes out through a Celery task after the transaction commits."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django import forms
+from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import ngettext
 
+from creditbank.mail import email_queue
 from creditbank.middleware import client_ip
 
 from . import lockout
@@ -54,3 +58,13 @@ class AccountAdapter(DefaultAccountAdapter):
             # concurrency tests order it against the failures).
             request.login_checked_at = checked_at
         return result.get("user")
+
+    def send_mail(self, template_prefix, email, context):
+        """Render as allauth does — in the language of the request, which is the recipient's
+        own (they signed up, asked for a reset or added the address) — and queue the message
+        for the ``email_send`` task instead of sending it from the request. Its link holds a
+        secret, so it is queued encrypted by id, never handed to the broker (creditbank.mail)."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        email_queue(self.render_mail(template_prefix, email, ctx))

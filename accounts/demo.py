@@ -9,6 +9,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 
 from .models import Institution, InstitutionStaff, Role
+from .roles import CENTRE_ADMIN, EXPERT, LEARNER
 from .services import role_grant
 
 DEMO_PASSWORD = "CreditBank-2026"
@@ -35,14 +36,15 @@ INSTITUTIONS = [
     ),
 ]
 
-# (role shown in the README, username, role name in accounts.Role or institution role)
+# (role as the README shows it, username); the learner, the centre administrator and the expert
+# are called by their role names.
 DEMO_PEOPLE = [
-    ("learner", "learner"),
+    (LEARNER, LEARNER),
     ("institution administrator", "inst_admin"),
     ("institution clerk", "inst_clerk"),
     ("institution reviewer", "inst_reviewer"),
-    ("centre administrator", "centre_admin"),
-    ("expert", "expert"),
+    ("centre administrator", CENTRE_ADMIN),
+    (EXPERT, EXPERT),
     ("quality auditor", "auditor"),
     ("committee member", "committee"),
     ("system administrator", "sysadmin"),
@@ -51,8 +53,8 @@ DEMO_PEOPLE = [
 ]
 
 CENTRE_ROLES = {
-    "centre_admin": Role.CENTRE_ADMIN,
-    "expert": Role.EXPERT,
+    CENTRE_ADMIN: Role.CENTRE_ADMIN,
+    EXPERT: Role.EXPERT,
     "auditor": Role.QUALITY_AUDITOR,
     "committee": Role.COMMITTEE_MEMBER,
     "sysadmin": Role.SYSTEM_ADMIN,
@@ -66,7 +68,7 @@ INSTITUTION_ROLES = {
 }
 
 
-LEARNERS = {"learner"}
+LEARNERS = {LEARNER}
 
 
 def demo_totp_secret(username: str) -> str:
@@ -110,7 +112,7 @@ def seed(out) -> None:
             },
         )
         institutions.append(institution)
-    demo_user("learner", first_name="张三")
+    demo_user(LEARNER, first_name="张三")
     for username, role in INSTITUTION_ROLES.items():
         user = demo_user(username)
         InstitutionStaff.objects.get_or_create(institution=institutions[0], user=user, role=role)

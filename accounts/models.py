@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
 from .identity import IdType
 
 
@@ -24,13 +25,13 @@ class User(AbstractUser):
 class Role(models.TextChoices):
     """Roles held at the centre, and the three separated administrator powers (三权分立)."""
 
-    CENTRE_ADMIN = "centre_admin", _("Centre administrator")
-    EXPERT = "expert", _("Expert")
-    QUALITY_AUDITOR = "quality_auditor", _("Quality auditor")
-    COMMITTEE_MEMBER = "committee_member", _("Committee member")
-    SYSTEM_ADMIN = "system_admin", _("System administrator")
-    SECURITY_ADMIN = "security_admin", _("Security administrator")
-    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+    CENTRE_ADMIN = roles.CENTRE_ADMIN, _("Centre administrator")
+    EXPERT = roles.EXPERT, _("Expert")
+    QUALITY_AUDITOR = roles.QUALITY_AUDITOR, _("Quality auditor")
+    COMMITTEE_MEMBER = roles.COMMITTEE_MEMBER, _("Committee member")
+    SYSTEM_ADMIN = roles.SYSTEM_ADMIN, _("System administrator")
+    SECURITY_ADMIN = roles.SECURITY_ADMIN, _("Security administrator")
+    AUDIT_ADMIN = roles.AUDIT_ADMIN, _("Audit administrator")
 
 
 SEPARATED_POWERS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
@@ -195,7 +196,10 @@ class InstitutionInvitation(models.Model):
     )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=16, choices=InstitutionStaff.Role.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Empty until the invitation is e-mailed: the worker that sends it makes the token, puts
+    # it in the link and stores only its hash (accounts.services.institutions), so the token is
+    # never in the database, the broker or a log. Empty also means "not sent yet".
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -6,7 +6,20 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .roles import roles_of
+from .roles import (
+    AUDIT_ADMIN,
+    BRANCH_MANAGER,
+    BRANCH_STAFF,
+    CENTRE_ADMIN,
+    EXPERT,
+    INSTITUTION_ADMIN,
+    INSTITUTION_CLERK,
+    INSTITUTION_REVIEWER,
+    LEARNER,
+    SECURITY_ADMIN,
+    SYSTEM_ADMIN,
+    roles_of,
+)
 
 
 @dataclass(frozen=True)
@@ -17,56 +30,58 @@ class NavItem:
 
 
 SIGNED_IN_ITEMS = [
-    NavItem("desk", _("My desk")),
-    NavItem("my_account", _("My learning account"), frozenset({"learner"})),
-    NavItem("archive", _("My learning archive"), frozenset({"learner"})),
+    NavItem("accounts:desk", _("My desk")),
+    NavItem("accounts:my_account", _("My learning account"), frozenset({LEARNER})),
+    NavItem("achievements:archive", _("My learning archive"), frozenset({LEARNER})),
     NavItem(
-        "achievement_clerk_deposit", _("Deposit for a learner"), frozenset({"institution_clerk"})
+        "achievements:achievement_clerk_deposit",
+        _("Deposit for a learner"),
+        frozenset({INSTITUTION_CLERK}),
     ),
-    NavItem("desk_accounts", _("Learning accounts"), frozenset({"branch_staff", "branch_manager"})),
     NavItem(
-        "review_check_queue",
+        "branches:desk_accounts", _("Learning accounts"), frozenset({BRANCH_STAFF, BRANCH_MANAGER})
+    ),
+    NavItem(
+        "achievements:review_check_queue",
         _("First check"),
-        frozenset({"branch_staff", "branch_manager", "institution_clerk"}),
+        frozenset({BRANCH_STAFF, BRANCH_MANAGER, INSTITUTION_CLERK}),
     ),
     NavItem(
-        "review_decide_queue",
+        "achievements:review_decide_queue",
         _("Recognition decisions"),
-        frozenset({"institution_reviewer", "expert"}),
+        frozenset({INSTITUTION_REVIEWER, EXPERT}),
     ),
-    NavItem("review_confirm_queue", _("Centre re-review"), frozenset({"centre_admin"})),
-    NavItem("review_appeals_queue", _("Appeals"), frozenset({"expert"})),
-    NavItem("audit_log", _("Audit log"), frozenset({"audit_admin"})),
-    NavItem("role_grants", _("Roles and powers"), frozenset({"security_admin"})),
-    NavItem("institution_list", _("Institution applications"), frozenset({"centre_admin"})),
+    NavItem("achievements:review_confirm_queue", _("Centre re-review"), frozenset({CENTRE_ADMIN})),
+    NavItem("achievements:review_appeals_queue", _("Appeals"), frozenset({EXPERT})),
+    NavItem("accounts:audit_log", _("Audit log"), frozenset({AUDIT_ADMIN})),
+    NavItem("accounts:role_grants", _("Roles and powers"), frozenset({SECURITY_ADMIN})),
+    NavItem("accounts:institution_list", _("Institution applications"), frozenset({CENTRE_ADMIN})),
     NavItem(
-        "network_index",
+        "branches:network_index",
         _("Service network"),
-        frozenset({"centre_admin", "branch_manager", "branch_staff"}),
+        frozenset({CENTRE_ADMIN, BRANCH_MANAGER, BRANCH_STAFF}),
     ),
-    NavItem("announcement_manage", _("Manage announcements"), frozenset({"centre_admin"})),
+    NavItem("branches:announcement_manage", _("Manage announcements"), frozenset({CENTRE_ADMIN})),
     NavItem(
-        "standard_manage",
+        "achievements:standard_manage",
         _("Manage unit standards"),
-        frozenset(
-            {"centre_admin", "institution_admin", "institution_clerk", "institution_reviewer"}
-        ),
+        frozenset({CENTRE_ADMIN, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
     ),
     NavItem(
-        "institution_mine",
+        "accounts:institution_mine",
         _("My institutions"),
-        frozenset({"learner", "institution_admin", "institution_clerk", "institution_reviewer"}),
+        frozenset({LEARNER, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
     ),
-    NavItem("admin:index", _("System administration"), frozenset({"system_admin"})),
+    NavItem("admin:index", _("System administration"), frozenset({SYSTEM_ADMIN})),
     NavItem("account_email", _("Account settings")),
 ]
 
 PUBLIC_ITEMS = [
     NavItem("home", _("Home")),
-    NavItem("service_points", _("Service points")),
-    NavItem("announcement_list", _("Announcements")),
-    NavItem("membership_directory", _("Member directory")),
-    NavItem("standard_guide", _("Standards")),
+    NavItem("branches:service_points", _("Service points")),
+    NavItem("branches:announcement_list", _("Announcements")),
+    NavItem("branches:membership_directory", _("Member directory")),
+    NavItem("achievements:standard_guide", _("Standards")),
 ]
 
 

@@ -13,7 +13,40 @@ from collections.abc import Callable
 from django.db.models import CharField, Value
 from django.db.models.functions import Concat
 
+# Every role name, spelled here and nowhere else (accounts.models.Role reads the centre's from
+# here: this module imports accounts.models only inside functions, so the import stays acyclic).
 LEARNER = "learner"
+# The centre's roles and the three separated administrator powers (accounts.models.Role).
+CENTRE_ADMIN = "centre_admin"
+EXPERT = "expert"
+QUALITY_AUDITOR = "quality_auditor"
+COMMITTEE_MEMBER = "committee_member"
+SYSTEM_ADMIN = "system_admin"
+SECURITY_ADMIN = "security_admin"
+AUDIT_ADMIN = "audit_admin"
+# An institution's staff: InstitutionStaff.role stores "admin", "clerk" or "reviewer"; the role
+# name is that value after INSTITUTION_PREFIX.
+INSTITUTION_PREFIX = "institution_"
+INSTITUTION_ADMIN = "institution_admin"
+INSTITUTION_CLERK = "institution_clerk"
+INSTITUTION_REVIEWER = "institution_reviewer"
+# A branch centre's staff (branches.StaffAssignment.role "manager" or "staff", after BRANCH_PREFIX).
+BRANCH_PREFIX = "branch_"
+BRANCH_MANAGER = "branch_manager"
+BRANCH_STAFF = "branch_staff"
+
+CENTRE_ROLES = (
+    CENTRE_ADMIN,
+    EXPERT,
+    QUALITY_AUDITOR,
+    COMMITTEE_MEMBER,
+    SYSTEM_ADMIN,
+    SECURITY_ADMIN,
+    AUDIT_ADMIN,
+)
+INSTITUTION_ROLES = (INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER)
+BRANCH_ROLES = (BRANCH_MANAGER, BRANCH_STAFF)
+ROLE_NAMES = frozenset({LEARNER, *CENTRE_ROLES, *INSTITUTION_ROLES, *BRANCH_ROLES})
 
 # branches.apps registers a function here at start-up: user -> a queryset of the user's
 # role names (one text column), read together with the others in one query.
@@ -30,12 +63,12 @@ def roles_of(user) -> frozenset[str]:
     # One query (UNION ALL) for the centre, institution and branch roles: it runs on every page.
     centre = user.role_grants.values_list("role", flat=True)
     institution = user.institution_roles.annotate(
-        name=Concat(Value("institution_"), "role", output_field=CharField())
+        name=Concat(Value(INSTITUTION_PREFIX), "role", output_field=CharField())
     ).values_list("name", flat=True)
     others = [provider(user) for provider in branch_role_providers]
     names = set(centre.order_by().union(institution.order_by(), *others, all=True))
     if user.is_superuser:
-        names.add("system_admin")
+        names.add(SYSTEM_ADMIN)
     # Everyone who is not staff may open a learning account; staff who hold one are learners too.
     if not names or user_has_learning_account(user):
         names.add(LEARNER)
@@ -75,8 +108,8 @@ def _role_labels() -> dict:
     from .models import InstitutionStaff, Role
 
     labels = {LEARNER: _("Learner"), **{r.value: r.label for r in Role}}
-    labels |= {f"institution_{r.value}": r.label for r in InstitutionStaff.Role}
-    labels |= {"branch_manager": _("Branch manager"), "branch_staff": _("Branch staff")}
+    labels |= {INSTITUTION_PREFIX + r.value: r.label for r in InstitutionStaff.Role}
+    labels |= {BRANCH_MANAGER: _("Branch manager"), BRANCH_STAFF: _("Branch staff")}
     return labels
 
 

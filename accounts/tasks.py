@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from . import lockout
 from .models import Notice
+from .services.institutions import invitation_email_send
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -25,6 +26,12 @@ def notice_email(notice_id: int) -> bool:
         notice.emailed_at = timezone.now()
         notice.save(update_fields=["emailed_at"])
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def invitation_email(invitation_id: int) -> bool:
+    """E-mail one staff invitation, making its token; safe to run twice (sent at most once)."""
+    return invitation_email_send(invitation_id=invitation_id)
 
 
 @shared_task

@@ -2,6 +2,9 @@ from django.urls import path
 
 from . import views
 from .views import institutions as institution_views
+from .views import learners, notices, roles
+
+app_name = "accounts"
 
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
@@ -35,4 +38,10 @@ urlpatterns = [
         institution_views.institution_invitation,
         name="institution_invitation",
     ),
+    path("my/account/", learners.my_account, name="my_account"),
+    path("my/account/mobile/", learners.my_account_mobile, name="my_account_mobile"),
+    path("my/notices/", notices.my_notices, name="my_notices"),
+    path("my/notices/read/", notices.my_notices_read, name="my_notices_read"),
+    path("security/roles/", roles.role_grants, name="role_grants"),
+    path("security/roles/<int:pk>/revoke/", roles.role_grant_revoke, name="role_grant_revoke"),
 ]

@@ -20,7 +20,18 @@ from django.utils import timezone
 
 from accounts.access import institution_roles
 from accounts.models import Institution, InstitutionStaff, LearnerAccount
-from accounts.roles import has_role
+from accounts.roles import (
+    BRANCH_MANAGER,
+    BRANCH_STAFF,
+    CENTRE_ADMIN,
+    EXPERT,
+    INSTITUTION_ADMIN,
+    INSTITUTION_CLERK,
+    INSTITUTION_REVIEWER,
+    INSTITUTION_ROLES,
+    LEARNER,
+    has_role,
+)
 from branches.access import staff_branch_ids
 from branches.selectors import alliance_member_ids, branch_staff_role, is_alliance_member
 
@@ -35,9 +46,8 @@ from .models import (
     UnitStandard,
 )
 
-CENTRE_ADMIN = "centre_admin"
-INSTITUTION_STAFF = ("institution_admin", "institution_clerk", "institution_reviewer")
-STANDARD_WRITERS = (CENTRE_ADMIN, "institution_admin", "institution_clerk")
+INSTITUTION_STAFF = INSTITUTION_ROLES
+STANDARD_WRITERS = (CENTRE_ADMIN, INSTITUTION_ADMIN, INSTITUTION_CLERK)
 STANDARD_WRITER_ROLES = frozenset({InstitutionStaff.Role.ADMIN, InstitutionStaff.Role.CLERK})
 
 
@@ -207,7 +217,7 @@ def _reads_as_staff(user, achievement: Achievement) -> bool:
     branches = staff_branch_ids(user)
     home = getattr(achievement.account, "home", None)
     if (home is not None and home.branch_id in branches) or (
-        achievement.review_branch_id in branches
+        achievement.first_check_branch_id in branches
     ):
         return True
     if (
@@ -215,7 +225,7 @@ def _reads_as_staff(user, achievement: Achievement) -> bool:
         and achievement.issuer_institution_id in institution_roles(user)
     ):
         return True
-    if achievement.status in EXPERT_STATUSES and has_role(user, "expert"):
+    if achievement.status in EXPERT_STATUSES and has_role(user, EXPERT):
         return True
     return achievement.status in CENTRE_STATUSES and has_role(user, CENTRE_ADMIN)
 
@@ -235,7 +245,7 @@ def achievement_for(user, pk, *, write: bool = False) -> Achievement:
 
     Its owner (the learner holding the account) reads and writes it — which writes the status
     allows is for the services to say. Branch staff of the account's home branch (or of the
-    branch that checks it) and any staff (administrator, clerk, reviewer) of the issuing
+    branch of its first check) and any staff (administrator, clerk, reviewer) of the issuing
     institution read it; so do experts once it passed the first check, and centre
     administrators once it was submitted. Asking to write is 403 for them. Anyone else gets
     404, as for an achievement that does not exist.
@@ -271,15 +281,16 @@ def clerk_institutions(user):
 
 
 # --- Who may take which step of the review ----------------------------------------------------
+# The steps and their names: the glossary in ``achievements.models.recognition``.
 
 Status = Achievement.Status
 
 
 LEARNER_ACTIONS = frozenset({"submit", "resubmit", "appeal"})
-CHECK_ACTIONS = frozenset({"forward", "return"})
-DECIDE_ACTIONS = frozenset({"recognise", "reject"})
-RECHECK_ACTIONS = frozenset({"confirm", "send_back"})
-STAFF_ACTIONS = CHECK_ACTIONS | DECIDE_ACTIONS | RECHECK_ACTIONS | {"revoke"}
+FIRST_CHECK_ACTIONS = frozenset({"forward", "return"})
+DECISION_ACTIONS = frozenset({"recognise", "reject"})
+RE_REVIEW_ACTIONS = frozenset({"confirm", "send_back"})
+STAFF_ACTIONS = FIRST_CHECK_ACTIONS | DECISION_ACTIONS | RE_REVIEW_ACTIONS | {"revoke"}
 # The steps that make someone a participant in the review (they may not decide an appeal).
 REVIEW_STEPS = ("return", "forward", "recognise", "reject", "confirm", "send_back")
 
@@ -303,7 +314,7 @@ def _member_institution_roles(user, institution: Institution | None) -> set[str]
 
 
 def _branch_capacity(user, achievement: Achievement) -> Capacity | None:
-    branch_id = achievement.review_branch_id
+    branch_id = achievement.first_check_branch_id
     if branch_id is None or branch_id not in staff_branch_ids(user):
         return None
     found = branch_staff_role(user, branch_id)
@@ -339,28 +350,28 @@ def capacity(user, achievement: Achievement, action: str) -> Capacity | None:
         return None
     owner = achievement.account.user_id == user.pk
     if action in LEARNER_ACTIONS:
-        return Capacity("learner") if owner else None
+        return Capacity(LEARNER) if owner else None
     if owner or action not in STAFF_ACTIONS:
         return None
     institution = achievement.issuer_institution
-    if action in CHECK_ACTIONS:
+    if action in FIRST_CHECK_ACTIONS:
         found = _branch_capacity(user, achievement)
         if found is None and InstitutionStaff.Role.CLERK in _member_institution_roles(
             user, institution
         ):
-            found = Capacity("institution_clerk", institution.name)
+            found = Capacity(INSTITUTION_CLERK, institution.name)
         return found
-    if action in DECIDE_ACTIONS:
+    if action in DECISION_ACTIONS:
         if achievement.status == Status.APPEALED:
-            if has_role(user, "expert") and user.pk not in participants(achievement):
-                return Capacity("expert")
+            if has_role(user, EXPERT) and user.pk not in participants(achievement):
+                return Capacity(EXPERT)
             return None
         if InstitutionStaff.Role.REVIEWER in _member_institution_roles(user, institution):
-            return Capacity("institution_reviewer", institution.name)
-        return Capacity("expert") if has_role(user, "expert") else None
+            return Capacity(INSTITUTION_REVIEWER, institution.name)
+        return Capacity(EXPERT) if has_role(user, EXPERT) else None
     if not has_role(user, CENTRE_ADMIN):
         return None
-    if action in RECHECK_ACTIONS:
+    if action in RE_REVIEW_ACTIONS:
         decision = pending_decision(achievement)
         if decision is not None and decision.decided_by_id == user.pk:
             return None  # maker-checker: never the person who decided
@@ -396,7 +407,7 @@ def allowed_actions(user, achievement: Achievement) -> set[str]:
     return allowed
 
 
-# --- Review (认定): the staff's page of one achievement, and the queues ----------------------
+# --- The review: the staff's page of one achievement, and the queues --------------------------
 
 
 def achievement_for_review(user, pk, *, action: str | None = None) -> Achievement:
@@ -412,7 +423,7 @@ def achievement_for_review(user, pk, *, action: str | None = None) -> Achievemen
             "category",
             "issuer_institution",
             "deposited_by",
-            "review_branch",
+            "first_check_branch",
             "recognition__level",
             "recognition__unit_standard",
         ),
@@ -432,15 +443,16 @@ def _member_institution_ids(user, role: str) -> list[int]:
     return alliance_member_ids(pk for pk, roles in institution_roles(user).items() if role in roles)
 
 
-# queue → (the status it holds, the roles that open it)
+# queue → (the status it holds, the roles that open it). A queue is named by its step; its
+# address keeps the older slug (``views.review.QUEUE_SLUGS``).
 REVIEW_QUEUES = {
-    "check": (
+    "first_check": (
         Achievement.Status.UNDER_REVIEW,
-        ("branch_staff", "branch_manager", "institution_clerk"),
+        (BRANCH_STAFF, BRANCH_MANAGER, INSTITUTION_CLERK),
     ),
-    "decide": (Achievement.Status.FORWARDED, ("institution_reviewer", "expert")),
-    "confirm": (Achievement.Status.CONFIRMING, (CENTRE_ADMIN,)),
-    "appeals": (Achievement.Status.APPEALED, ("expert",)),
+    "decision": (Achievement.Status.FORWARDED, (INSTITUTION_REVIEWER, EXPERT)),
+    "re_review": (Achievement.Status.CONFIRMING, (CENTRE_ADMIN,)),
+    "appeals": (Achievement.Status.APPEALED, (EXPERT,)),
 }
 
 
@@ -454,18 +466,18 @@ def review_queue_for(user, queue: str):
     # from its index alone.)
     own = LearnerAccount.objects.filter(user=user).values("pk")
     achievements = Achievement.objects.waiting(status).exclude(account__in=own)
-    if queue == "check":
-        scope = Q(review_branch_id__in=staff_branch_ids(user)) | Q(
+    if queue == "first_check":
+        scope = Q(first_check_branch_id__in=staff_branch_ids(user)) | Q(
             issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.CLERK)
         )
         return achievements.filter(scope)
-    if queue == "decide":
-        if has_role(user, "expert"):
+    if queue == "decision":
+        if has_role(user, EXPERT):
             return achievements
         return achievements.filter(
             issuer_institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.REVIEWER)
         )
-    if queue == "confirm":
+    if queue == "re_review":
         if not is_centre_admin(user):
             return achievements.none()
         # Maker-checker: never the decisions the user made.
@@ -473,7 +485,7 @@ def review_queue_for(user, queue: str):
             achievement=OuterRef("pk"), status=Recognition.Status.PENDING, decided_by=user
         )
         return achievements.exclude(Exists(own))
-    if not has_role(user, "expert"):
+    if not has_role(user, EXPERT):
         return achievements.none()
     # An appeal goes to an expert who took no part in the review so far.
     took_part = AchievementEvent.objects.filter(

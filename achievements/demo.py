@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Institution, LearnerAccount
+from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, EXPERT, LEARNER
 from creditbank.pdf import render_pdf
 
 from . import services
@@ -71,7 +72,7 @@ def seed(out) -> None:
     issuer = Institution.objects.filter(credit_code=ISSUER_CREDIT_CODE).first()
     users = get_user_model().objects
     clerk = users.filter(username="inst_clerk").first()
-    centre_admin = users.filter(username="centre_admin").first()
+    centre_admin = users.filter(username=CENTRE_ADMIN).first()
     if issuer is None or clerk is None or centre_admin is None:
         out.write("achievements: the demo institution and people are missing; skipped")
         return
@@ -177,7 +178,7 @@ DEPOSITS = [
 
 def _seed_deposits(out, issuer) -> None:
     """Idempotent: the deposits are made only while the demo learner holds none."""
-    account = LearnerAccount.objects.filter(user__username="learner", status="active").first()
+    account = LearnerAccount.objects.filter(user__username=LEARNER, status="active").first()
     if account is None:
         out.write("achievements: the demo learner's active account is missing; no deposits")
         return
@@ -191,9 +192,7 @@ def _seed_deposits(out, issuer) -> None:
             "pdf/sample.html",
             {"title": title, "body": f"{name or issuer.name} · {obtained:%Y-%m-%d} · {number}"},
         )
-        services.achievement_deposit(
-            acting_user=account.user,
-            account=account,
+        facts = services.AchievementFacts(
             category=category,
             title=title,
             issuer_institution=issuer if by_issuer else None,
@@ -204,6 +203,11 @@ def _seed_deposits(out, issuer) -> None:
             hours=hours,
             original_credits=credits,
             certificate_number=number,
+        )
+        services.achievement_deposit(
+            acting_user=account.user,
+            account=account,
+            facts=facts,
             files=[SimpleUploadedFile("证书.pdf", pdf, content_type="application/pdf")],
         )
     out.write(f"achievements: {len(DEPOSITS)} achievements deposited for the demo learner")
@@ -224,38 +228,39 @@ def _seed_reviews(out, account) -> None:
     def submitted(title):
         return services.achievement_submit(acting_user=learner, achievement=mine[title])
 
-    def forwarded(title, by="branch_staff"):
+    def forwarded(title, by=BRANCH_STAFF):
         return services.achievement_forward(acting_user=users[by], achievement=submitted(title))
 
-    # A course of the demo member institution: its clerk checks, its reviewer matches the
-    # unit standard.
+    # A course of the demo member institution: its clerk makes the first check, its reviewer
+    # matches the unit standard.
     services.achievement_recognise(
         acting_user=users["inst_reviewer"],
         achievement=forwarded("计算机应用基础", by="inst_clerk"),
         unit_standard=UnitStandard.objects.get(code="CQOU-IT-0001"),
         note="与认证单元 CQOU-IT-0001 的学习成果一致。",
     )
-    # An outside certificate: the branch checks, an expert states credits, level and field.
+    # An outside certificate: the branch makes the first check, an expert states credits,
+    # level and field.
     services.achievement_recognise(
-        acting_user=users["expert"],
+        acting_user=users[EXPERT],
         achievement=forwarded("电工（四级/中级工）职业技能等级证书"),
         credits=Decimal("6.00"),
         level=levels[3],
         field="电气设备安装与维修",
     )
     services.achievement_return(
-        acting_user=users["branch_staff"],
+        acting_user=users[BRANCH_STAFF],
         achievement=submitted("养老护理员岗位培训"),
         message="请补充培训机构盖章的考勤记录或结业证书。",
     )
     services.achievement_reject(
-        acting_user=users["expert"],
+        acting_user=users[EXPERT],
         achievement=forwarded("老年人智能手机应用"),
         reason="学习时长不足认证单元要求的 24 学时。",
     )
     # Above the re-review threshold: waits for centre_admin (who did not decide it).
     services.achievement_recognise(
-        acting_user=users["expert"],
+        acting_user=users[EXPERT],
         achievement=forwarded("育婴员（四级）职业资格证书"),
         credits=Decimal("12.00"),
         level=levels[3],
@@ -265,4 +270,5 @@ def _seed_reviews(out, account) -> None:
     out.write("achievements: the demo learner's deposits were reviewed")
 
 
-REVIEWERS = ("branch_staff", "inst_clerk", "inst_reviewer", "expert")
+# Usernames: the demo people who hold one role are called by its name (accounts.demo).
+REVIEWERS = (BRANCH_STAFF, "inst_clerk", "inst_reviewer", EXPERT)

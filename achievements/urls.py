@@ -4,6 +4,8 @@ from .views import deposits as views_deposits
 from .views import review as views_review
 from .views import standards as views
 
+app_name = "achievements"
+
 urlpatterns = [
     # The public standards guidance (标准指南).
     path("standards/", views.standard_guide, name="standard_guide"),
@@ -73,12 +75,12 @@ urlpatterns = [
     # Recognition (认定): the staff's queues, the review page and its steps.
     *(
         path(
-            f"review/{queue}/",
+            f"review/{slug}/",
             views_review.review_queue,
             {"queue": queue},
-            name=f"review_{queue}_queue",
+            name=f"review_{slug}_queue",
         )
-        for queue in ("check", "decide", "confirm", "appeals")
+        for queue, slug in views_review.QUEUE_SLUGS.items()
     ),
     path("review/<int:pk>/", views_review.review_detail, name="review_detail"),
     *(

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import LearnerAccount
-from accounts.roles import has_role
+from accounts.roles import BRANCH_MANAGER, BRANCH_STAFF, CENTRE_ADMIN, has_role
 
 from .models import (
     AllianceMembership,
@@ -63,8 +63,7 @@ def learner_account_for(user, account_id, *, write: bool = False) -> LearnerAcco
 # and reads its staff postings. An institution's staff read their own alliance membership.
 # Published announcements are public; drafts and unpublished ones exist only for the centre.
 
-CENTRE_ADMIN = "centre_admin"
-NETWORK_ROLES = (CENTRE_ADMIN, "branch_manager", "branch_staff")
+NETWORK_ROLES = (CENTRE_ADMIN, BRANCH_MANAGER, BRANCH_STAFF)
 
 
 def is_centre_admin(user) -> bool:

@@ -8,11 +8,13 @@ def branch_roles(user):
     from django.db.models import CharField, Value
     from django.db.models.functions import Concat
 
+    from accounts.roles import BRANCH_PREFIX
+
     from .models import StaffAssignment
 
     return (
         StaffAssignment.objects.filter(user=user)
-        .annotate(name=Concat(Value("branch_"), "role", output_field=CharField()))
+        .annotate(name=Concat(Value(BRANCH_PREFIX), "role", output_field=CharField()))
         .values_list("name", flat=True)
         .order_by()
     )

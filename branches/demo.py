@@ -4,6 +4,7 @@ from datetime import date
 
 from accounts.demo import DEMO_PASSWORD, demo_totp_secret, demo_user
 from accounts.models import Institution, LearnerAccount
+from accounts.roles import BRANCH_MANAGER, BRANCH_STAFF, LEARNER
 from accounts.services import Identity, learner_account_verify
 
 from . import demo_alliance
@@ -13,9 +14,10 @@ from .services.accounts import account_open_online
 
 __all__ = ["DEMO_PASSWORD", "DEMO_PEOPLE", "demo_totp_secret", "seed"]
 
+# (role as the README shows it, username): branch staff are called by their role names.
 DEMO_PEOPLE = [
-    ("branch manager", "branch_manager"),
-    ("branch staff", "branch_staff"),
+    ("branch manager", BRANCH_MANAGER),
+    ("branch staff", BRANCH_STAFF),
 ]
 
 BRANCHES = [
@@ -77,7 +79,7 @@ def seed(out) -> None:
         )
     first = branches[BRANCHES[0][0]]
     point = first.service_points.first()
-    for username, role in (("branch_manager", "manager"), ("branch_staff", "staff")):
+    for username, role in ((BRANCH_MANAGER, "manager"), (BRANCH_STAFF, "staff")):
         StaffAssignment.objects.get_or_create(
             user=demo_user(username),
             branch=first,
@@ -91,7 +93,7 @@ def seed(out) -> None:
 
 def _seed_learner_account(branch: BranchCentre) -> None:
     """The demo learner's account: opened online at ``branch`` and verified by its staff."""
-    learner = demo_user("learner", first_name="张三")
+    learner = demo_user(LEARNER, first_name="张三")
     if LearnerAccount.objects.filter(user=learner).exists():
         return
     identity = Identity(
@@ -104,6 +106,4 @@ def _seed_learner_account(branch: BranchCentre) -> None:
         work_unit="重庆市渝中区某科技有限公司",
     )
     account = account_open_online(acting_user=learner, branch=branch, identity=identity)
-    learner_account_verify(
-        acting_user=demo_user("branch_staff"), account=account, method="in_person"
-    )
+    learner_account_verify(acting_user=demo_user(BRANCH_STAFF), account=account, method="in_person")

@@ -5,6 +5,7 @@ import datetime
 
 from accounts.demo import demo_user
 from accounts.models import Institution
+from accounts.roles import CENTRE_ADMIN
 
 from .models import AllianceMembership, Announcement, BranchCentre
 from .services import announcement_create, announcement_publish, membership_create
@@ -87,7 +88,7 @@ NOTICES = [
 def seed(out) -> None:
     """The demo institutions join the alliance; one policy document and three notices are
     published (the newest last, so the list shows it first)."""
-    admin = demo_user("centre_admin")
+    admin = demo_user(CENTRE_ADMIN)
     joined = 0
     for code, branch_name, joined_on, batch in MEMBERSHIPS:
         institution = Institution.objects.filter(credit_code=code).first()

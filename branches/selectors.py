@@ -6,6 +6,7 @@ conversion rule.
 """
 
 from accounts.models import Institution
+from accounts.roles import BRANCH_MANAGER, BRANCH_STAFF
 
 from .models import AllianceMembership, Announcement, ServicePoint, StaffAssignment
 
@@ -52,7 +53,7 @@ def branch_staff_role(user, branch_id: int) -> tuple[str, str] | None:
     )
     if posting is None:
         return None
-    role = "branch_manager" if posting.role == StaffAssignment.Role.MANAGER else "branch_staff"
+    role = BRANCH_MANAGER if posting.role == StaffAssignment.Role.MANAGER else BRANCH_STAFF
     return role, posting.branch.name
 
 

@@ -1,16 +1,11 @@
 """Form fields that normalise what people type, shared by every app's forms.
 
-Names, addresses, titles and reasons are shown on pages, in e-mails and in exports, so one-line
-fields collapse whitespace (including the ideographic space U+3000) and refuse ``<`` and ``>``:
-there is no legitimate use for them there, and refusing them says plainly that markup is not
-taken. Characters outside the
-BMP (𠮷) and the middle dot of transliterated names (买买提·艾力) pass unchanged.
-
-Every text field here, and the real-name check (accounts.identity), drops the invisible
-characters of ``strip_invisible`` (bidirectional controls and zero-width characters). They are
-dropped, not refused: a person cannot see them to delete them, so a message about them could
-not be acted on, and what is stored is then exactly what the person saw. Control characters
-(NUL and the like) never get this far: creditbank.inputguard answers 400 for them.
+The free-text fields (``OneLineTextField``, ``PlainTextField``) normalise and check exactly as
+the services do (creditbank.text, where the behaviour is written down): control characters
+refused, invisible characters dropped, NFC, whitespace collapsed on one line, ``<`` and ``>``
+refused on one line, the length counted in characters of the normalised text. Every text field
+here, and the real-name check (accounts.identity), drops the invisible characters of
+``strip_invisible``.
 """
 
 import re
@@ -20,61 +15,58 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-ANGLE_BRACKETS = re.compile(r"[<>＜＞]")
-
-# Characters that change how the text around them is shown or compared without showing
-# themselves: the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
-# U+2066–U+2069) and marks (U+200E, U+200F, U+061C); the zero-width space, non-joiner and joiner
-# (U+200B–U+200D), the word joiner (U+2060) and the byte-order mark (U+FEFF). An override makes
-# "报告\u202egpj.exe" read as "报告exe.jpg"; a zero-width space makes 张三 and 张\u200b三 differ.
-INVISIBLE_CHARACTERS = (
-    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+from .text import (  # noqa: F401  (the text names stay importable from here)
+    ANGLE_BRACKETS,
+    INVISIBLE_CHARACTERS,
+    MESSAGES,
+    collapse_whitespace,
+    has_control_characters,
+    normalise_line,
+    normalise_paragraphs,
+    strip_invisible,
+    text_problem,
 )
-_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARACTERS))
 
 
-def strip_invisible(value: str) -> str:
-    """``value`` without the bidirectional controls and zero-width characters."""
-    return value.translate(_DROP_INVISIBLE)
+class _FreeTextField(forms.CharField):
+    """Free text normalised and checked as creditbank.text says; ``multiline`` chooses one line
+    or several paragraphs."""
 
-
-def collapse_whitespace(value: str) -> str:
-    return " ".join(value.split())
-
-
-class OneLineTextField(forms.CharField):
-    """A single line of plain text: trimmed, inner whitespace collapsed, no ``<`` or ``>``."""
-
+    multiline = False
     default_error_messages = {
-        "markup": _("The characters < and > are not allowed here."),
+        "control": MESSAGES["control"],
+        "markup": MESSAGES["markup"],
     }
 
     def to_python(self, value):
+        # Before CharField strips: str.strip() takes NEL and the C0 separators for spaces.
+        if isinstance(value, str) and has_control_characters(value):
+            raise ValidationError(self.error_messages["control"], code="control")
         value = super().to_python(value)
-        return collapse_whitespace(strip_invisible(value)) if value else value
+        if not value:
+            return value
+        return normalise_paragraphs(value) if self.multiline else normalise_line(value)
 
     def validate(self, value):
         super().validate(value)
-        if value and ANGLE_BRACKETS.search(value):
-            raise ValidationError(self.error_messages["markup"], code="markup")
+        problem = value and text_problem(value, multiline=self.multiline)
+        if problem:
+            raise ValidationError(self.error_messages[problem], code=problem)
 
 
-class PlainTextField(forms.CharField):
+class OneLineTextField(_FreeTextField):
+    """A single line of plain text: trimmed, inner whitespace collapsed, no ``<`` or ``>``."""
+
+
+class PlainTextField(_FreeTextField):
     """Several paragraphs of plain text. Line endings become ``\\n``, trailing spaces go, runs of
     blank lines shrink to one. Shown escaped (``linebreaks``), so ``<`` and ``>`` are allowed."""
+
+    multiline = True
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12}))
         super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return value
-        value = strip_invisible(value).replace("\r\n", "\n").replace("\r", "\n")
-        lines = [line.rstrip() for line in value.split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 class PhoneField(forms.CharField):

@@ -15,18 +15,10 @@ every POST anyway, and no view changes ``request.upload_handlers``. Malformed bo
 ``MultiPartParserError`` or ``RequestDataTooBig``, which Django answers with the same 400 page.
 """
 
-import re
-
+from .text import has_control_characters
 from .views import error_400
 
-# C0 without TAB (09), LF (0A) and CR (0D); DEL; C1 (U+0080–U+009F, e.g. NEL U+0085).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-
-
-def has_control_characters(text: str) -> bool:
-    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def _texts(request):

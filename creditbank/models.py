@@ -1,4 +1,5 @@
-"""The append-only, hash-chained audit log (审计日志)."""
+"""The append-only, hash-chained audit log (审计日志), and the outbox of e-mails that a library
+renders (creditbank.mail)."""
 
 from django.conf import settings
 from django.db import models
@@ -66,3 +67,23 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint #{self.pk} at event {self.last_event_id}"
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail rendered elsewhere (allauth) waiting for the task that sends it (creditbank.mail).
+
+    Its message may hold a secret link, so it is stored encrypted (creditbank.pii) and emptied
+    once sent; the task is given only the id.
+    """
+
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sealed = models.TextField(_("encrypted message"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"e-mail #{self.pk}"

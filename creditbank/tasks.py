@@ -2,6 +2,7 @@ from celery import shared_task
 
 from . import refusals
 from .audit import checkpoint_create
+from .mail import email_send_queued
 
 
 @shared_task(acks_late=True)
@@ -17,3 +18,9 @@ def refusal_counts_flush() -> int:
     """Celery beat, every minute: write the counted refusals of anonymous visitors of the minutes
     that are over as aggregate audit events; safe to run twice or at once."""
     return refusals.refusal_counts_flush()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def email_send(email_id: int) -> bool:
+    """Send one queued e-mail (creditbank.mail); safe to run twice (sent at most once)."""
+    return email_send_queued(email_id=email_id)

@@ -16,10 +16,10 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
-    path("", include("accounts.urls_learners")),
     path("", include("branches.urls")),
-    path("", include("branches.urls_accounts")),
     path("", include("achievements.urls")),
+    path("", include("conversion.urls")),
+    path("", include("quality.urls")),
     path("admin/", admin.site.urls),
 ]
 

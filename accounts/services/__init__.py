@@ -12,6 +12,7 @@ from .institutions import (
     institution_reject,
     institution_staff_remove,
     institution_suspend,
+    invitation_email_send,
 )
 from .learners import (
     Identity,
@@ -36,6 +37,7 @@ __all__ = [
     "institution_reject",
     "institution_staff_remove",
     "institution_suspend",
+    "invitation_email_send",
     "Identity",
     "learner_account_close",
     "learner_account_create",

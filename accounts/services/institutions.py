@@ -2,7 +2,8 @@
 
 The institution state machine is written once, in ``TRANSITIONS``: a centre administrator
 approves or rejects an application, and may later suspend and reinstate an approved institution.
-Staff join an institution through an e-mailed invitation whose token is stored only as a hash.
+Staff join an institution through an e-mailed invitation whose token is stored only as a hash
+(and made only when the e-mail is sent, by the worker that sends it).
 """
 
 import secrets
@@ -14,12 +15,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
+from creditbank.text import clean_text
 
 from ..models import (
     INSTITUTION_TRANSITIONS,
@@ -29,7 +31,7 @@ from ..models import (
     institution_decisions_open,
     invitation_token_hash,
 )
-from ..roles import has_role
+from ..roles import CENTRE_ADMIN, has_role
 
 Status = Institution.Status
 
@@ -48,8 +50,8 @@ def _credit_code_taken(credit_code: str) -> bool:
     return Institution.objects.filter(credit_code=credit_code).exists()
 
 
-def _duplicate_code_error() -> ServiceError:
-    return ServiceError(
+def _duplicate_code_error() -> InvalidInput:
+    return InvalidInput(
         _(
             "An institution with this unified social credit code is already registered or has "
             "already applied. If it is your organisation, ask its administrator to invite you, "
@@ -79,15 +81,15 @@ def institution_apply(
     (whatever its status), is refused. The application starts ``applied``.
     """
     if not getattr(acting_user, "is_authenticated", False):
-        raise ServiceError(_("Please sign in to apply."), code="not_signed_in")
+        raise NotAllowed(_("Please sign in to apply."), code="not_signed_in")
     if not uscc.is_valid(credit_code) or credit_code != uscc.compact(credit_code):
-        raise ServiceError(
+        raise InvalidInput(
             _("This is not a valid unified social credit code."),
             field="credit_code",
             code="invalid_code",
         )
     if kind not in Institution.Kind.values:
-        raise ServiceError(_("Choose a type of institution."), field="kind", code="invalid_kind")
+        raise InvalidInput(_("Choose a type of institution."), field="kind", code="invalid_kind")
     if _credit_code_taken(credit_code):
         raise _duplicate_code_error()
     try:
@@ -126,37 +128,33 @@ def institution_decide(
     institution's first administrator. Returns the institution as saved.
     """
     if decision not in TRANSITIONS:
-        raise ServiceError(_("Unknown decision."), field="decision", code="unknown_decision")
-    if not has_role(acting_user, "centre_admin"):
-        raise ServiceError(
+        raise InvalidInput(_("Unknown decision."), field="decision", code="unknown_decision")
+    if not has_role(acting_user, CENTRE_ADMIN):
+        raise NotAllowed(
             _("Only a centre administrator decides on institutions."), code="not_allowed"
         )
-    reason = reason.strip()
+    reason = clean_text(
+        reason, field="reason", max_length=REASON_MAX_LENGTH, required=False, multiline=True
+    )
     if decision in REASON_REQUIRED and not reason:
-        raise ServiceError(
+        raise InvalidInput(
             _("Please give the reason; the institution will see it."),
             field="reason",
             code="reason_required",
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ServiceError(
-            _("At most %(max)d characters, please.") % {"max": REASON_MAX_LENGTH},
-            field="reason",
-            code="max_length",
         )
     locked = Institution.objects.select_for_update().get(pk=institution.pk)
     if (
         locked.applied_by_id == acting_user.pk
         or locked.staff.filter(user_id=acting_user.pk).exists()
     ):
-        raise ServiceError(
+        raise NotAllowed(
             _("You cannot decide on an institution that you applied for or work for."),
             field="decision",
             code="own_institution",
         )
     source, target = TRANSITIONS[decision]
     if locked.status != source:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This decision is not possible now: the institution's status is %(status)s.")
             % {"status": locked.get_status_display()},
             field="decision",
@@ -221,11 +219,11 @@ def _lock_as_admin(
     it is approved: a suspended institution takes on no staff but may still let staff go)."""
     locked = Institution.objects.select_for_update().get(pk=institution.pk)
     if not locked.staff.filter(user_id=acting_user.pk, role=InstitutionStaff.Role.ADMIN).exists():
-        raise ServiceError(
+        raise NotAllowed(
             _("Only an administrator of the institution manages its staff."), code="not_allowed"
         )
     if must_be_approved and locked.status != Status.APPROVED:
-        raise ServiceError(
+        raise IllegalTransition(
             _("Staff can only be invited while the institution is approved."),
             code="institution_not_approved",
         )
@@ -234,64 +232,87 @@ def _lock_as_admin(
 
 @transaction.atomic
 def institution_invite(
-    *, acting_user, institution: Institution, email: str, role: str, base_url: str
-) -> tuple[InstitutionInvitation, str]:
+    *, acting_user, institution: Institution, email: str, role: str
+) -> InstitutionInvitation:
     """An institution administrator invites ``email`` to join with ``role``.
 
-    A random token is e-mailed (once the transaction commits) as a link under ``base_url``
-    (scheme and host, e.g. ``https://bank.example``); only its SHA-256 is stored. A second
-    pending invitation for the same address, or an invitation for someone already holding the
-    role, is refused. Returns the invitation and the token (for the caller's tests and logs,
-    never to be shown to the inviter).
+    Once the transaction commits, a Celery task e-mails the invitation
+    (``invitation_email_send``); nothing is sent if it rolls back. A second pending invitation
+    for the same address, or an invitation for someone already holding the role, is refused.
     """
     if role not in InstitutionStaff.Role.values:
-        raise ServiceError(_("Choose a role."), field="role", code="invalid_role")
+        raise InvalidInput(_("Choose a role."), field="role", code="invalid_role")
     locked = _lock_as_admin(acting_user, institution, must_be_approved=True)
     email = email.strip().lower()
     if locked.invitations.filter(email__iexact=email, accepted_at__isnull=True).exists():
-        raise ServiceError(
+        raise InvalidInput(
             _("This address already has a pending invitation; cancel it first to send a new one."),
             field="email",
             code="already_invited",
         )
     holders = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
     if locked.staff.filter(user_id__in=holders, role=role).exists():
-        raise ServiceError(
+        raise InvalidInput(
             _("The person with this address already holds this role here."),
             field="email",
             code="already_staff",
         )
-    token = secrets.token_urlsafe(32)
     invitation = InstitutionInvitation.objects.create(
-        institution=locked,
-        email=email,
-        role=role,
-        token_hash=invitation_token_hash(token),
-        invited_by=acting_user,
+        institution=locked, email=email, role=role, invited_by=acting_user
     )
-    link = base_url.rstrip("/") + reverse("institution_invitation", args=[token])
-    # Rendered now, in the inviter's language, and sent only if the invitation is committed.
-    subject = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "") + _(
-        "Invitation to join %(institution)s"
-    ) % {"institution": locked.name}
-    body = render_to_string(
-        "accounts/institution_invitation_email.txt",
-        {
-            "institution": locked,
-            "role": invitation.get_role_display(),
-            "inviter": acting_user,
-            "link": link,
-            "valid_days": INVITATION_VALID_FOR.days,
-        },
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    from ..tasks import invitation_email
+
+    transaction.on_commit(lambda: invitation_email.delay(invitation.pk))
     audit_record(
         actor=acting_user,
         action="institution.invite",
         target=locked,
         after={"invitation": invitation.pk, "email": email, "role": role},
     )
-    return invitation, token
+    return invitation
+
+
+@transaction.atomic
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """E-mail a pending invitation that has not been e-mailed yet; ``False`` if there is none.
+
+    The token is made here, in the worker, and only its SHA-256 is stored: the token travels in
+    the e-mail alone — never through the broker, a log or the database. Safe to run twice: an
+    invitation that has a token, was accepted or was withdrawn is not sent again. The row stays
+    locked while the mail goes out, so a failed send stores nothing and a retry makes a new
+    token. The message is in the site's language (the bank knows no language of the invitee);
+    the link is under ``CREDITBANK_SITE_URL``.
+    """
+    invitation = (
+        InstitutionInvitation.objects.select_for_update(of=("self",))
+        .select_related("institution", "invited_by")
+        .filter(pk=invitation_id, token_hash__isnull=True, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        return False
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = invitation_token_hash(token)
+    invitation.save(update_fields=["token_hash"])
+    link = settings.CREDITBANK_SITE_URL.rstrip("/") + reverse(
+        "accounts:institution_invitation", args=[token]
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "") + _(
+            "Invitation to join %(institution)s"
+        ) % {"institution": invitation.institution.name}
+        body = render_to_string(
+            "accounts/institution_invitation_email.txt",
+            {
+                "institution": invitation.institution,
+                "role": invitation.get_role_display(),
+                "inviter": invitation.invited_by,
+                "link": link,
+                "valid_days": INVITATION_VALID_FOR.days,
+            },
+        )
+    send_mail(subject, body, None, [invitation.email])
+    return True
 
 
 @transaction.atomic
@@ -302,7 +323,7 @@ def institution_invitation_cancel(*, acting_user, invitation: InstitutionInvitat
         pk=invitation.pk, accepted_at__isnull=True
     ).delete()
     if not deleted:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This invitation has already been accepted or withdrawn."), code="not_pending"
         )
     audit_record(
@@ -321,16 +342,16 @@ def invitation_check(*, invitation: InstitutionInvitation, user) -> None:
     The accept service relies on it; the invitation page uses it to say so before anyone clicks.
     """
     if invitation.accepted_at is not None:
-        raise ServiceError(_("This invitation has already been used."), code="used")
+        raise IllegalTransition(_("This invitation has already been used."), code="used")
     if timezone.now() - invitation.created_at > INVITATION_VALID_FOR:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This invitation has expired. Ask the institution's administrator for a new one."),
             code="expired",
         )
     if not EmailAddress.objects.filter(
         user_id=user.pk, email__iexact=invitation.email, verified=True
     ).exists():
-        raise ServiceError(
+        raise NotAllowed(
             _(
                 "This invitation was sent to %(email)s. Sign in with the account that has this "
                 "verified e-mail address, or add and verify it under Account settings."
@@ -339,7 +360,7 @@ def invitation_check(*, invitation: InstitutionInvitation, user) -> None:
             code="wrong_email",
         )
     if invitation.institution.status != Status.APPROVED:
-        raise ServiceError(
+        raise IllegalTransition(
             _("The institution is not approved at present, so it cannot take on staff."),
             code="institution_not_approved",
         )
@@ -351,7 +372,7 @@ def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaf
     invited role at the institution and the invitation is used up (see ``invitation_check``).
     """
     if not getattr(acting_user, "is_authenticated", False):
-        raise ServiceError(_("Please sign in to accept the invitation."), code="not_signed_in")
+        raise NotAllowed(_("Please sign in to accept the invitation."), code="not_signed_in")
     invitation = (
         InstitutionInvitation.objects.select_for_update(of=("self",))
         .select_related("institution")
@@ -359,7 +380,7 @@ def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaf
         .first()
     )
     if invitation is None:
-        raise ServiceError(
+        raise InvalidInput(
             _("This invitation link is not valid. It may have been withdrawn."),
             code="invalid_token",
         )
@@ -390,10 +411,10 @@ def institution_staff_remove(*, acting_user, staff: InstitutionStaff) -> None:
     locked = _lock_as_admin(acting_user, staff.institution)
     row = locked.staff.select_related("user").filter(pk=staff.pk).first()
     if row is None:
-        raise ServiceError(_("This person no longer holds this role."), code="not_found")
+        raise IllegalTransition(_("This person no longer holds this role."), code="not_found")
     admins = locked.staff.filter(role=InstitutionStaff.Role.ADMIN)
     if row.role == InstitutionStaff.Role.ADMIN and admins.count() == 1:
-        raise ServiceError(
+        raise IllegalTransition(
             _("The institution must keep at least one administrator."), code="last_admin"
         )
     row.delete()

@@ -18,7 +18,7 @@ from stdnum import luhn
 
 from creditbank import pii
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput
 from creditbank.redaction import mask_id_number
 
 from ..models import LearnerAccount
@@ -101,10 +101,12 @@ def learner_account_create(
     ``active``; otherwise ``pending_verification``.
     """
     if LearnerAccount.objects.filter(user=user).exists():
-        raise ServiceError(_("This person already has a learning account."), code="has_account")
+        raise IllegalTransition(
+            _("This person already has a learning account."), code="has_account"
+        )
     id_hash = identity_hash(identity.id_type, identity.id_number)
     if LearnerAccount.objects.filter(id_number_hash=id_hash).exists():
-        raise ServiceError(str(DUPLICATE_IDENTITY), field="id_number", code="duplicate_identity")
+        raise InvalidInput(str(DUPLICATE_IDENTITY), field="id_number", code="duplicate_identity")
     now = timezone.now()
     account = LearnerAccount(
         user=user,
@@ -130,7 +132,7 @@ def learner_account_create(
         with transaction.atomic():
             account.save(force_insert=True)
     except IntegrityError as exc:
-        raise ServiceError(
+        raise InvalidInput(
             str(DUPLICATE_IDENTITY), field="id_number", code="duplicate_identity"
         ) from exc
     audit_record(
@@ -152,7 +154,7 @@ def _transition(*, acting_user, account: LearnerAccount, action: str, reason: st
     allowed_from, target = TRANSITIONS[action]
     locked = LearnerAccount.objects.select_for_update().get(pk=account.pk)
     if locked.status not in allowed_from:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This account is %(status)s and cannot be %(action)s.")
             % {"status": locked.get_status_display(), "action": ACTION_LABELS[action]},
             code="illegal_transition",
@@ -180,7 +182,7 @@ def learner_account_verify(
 ) -> LearnerAccount:
     """Real-name verification by branch staff, in person or from the uploaded ID image."""
     if method == "id_image" and not account.id_image:
-        raise ServiceError(
+        raise InvalidInput(
             _("No ID image was uploaded; verify the person in person instead."), field="method"
         )
     reason = {"in_person": _("Verified in person"), "id_image": _("Verified from the ID image")}[
@@ -230,7 +232,7 @@ def learner_mobile_change(*, acting_user, account: LearnerAccount, mobile: str) 
     """
     locked = LearnerAccount.objects.select_for_update().get(pk=account.pk)
     if locked.status == Status.CLOSED:
-        raise ServiceError(_("A closed account cannot be changed."), code="closed")
+        raise IllegalTransition(_("A closed account cannot be changed."), code="closed")
     before = locked.mobile
     locked.mobile = mobile
     locked.save(update_fields=["mobile"])

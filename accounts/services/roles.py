@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import InvalidInput, NotAllowed
 
 from ..models import SEPARATED_POWERS, Role, RoleGrant
 
@@ -22,17 +22,17 @@ def role_grant(*, acting_user, user: User, role: str) -> RoleGrant:
     is refused too.
     """
     if role not in Role.values:
-        raise ServiceError(_("Unknown role."), field="role")
+        raise InvalidInput(_("Unknown role."), field="role")
     if acting_user is not None and acting_user.pk == user.pk:
-        raise ServiceError(_("Nobody can give roles to themselves."), field="username", code="self")
+        raise NotAllowed(_("Nobody can give roles to themselves."), field="username", code="self")
     User.objects.select_for_update().filter(pk=user.pk).first()  # serialise grants per person
     held = set(user.role_grants.values_list("role", flat=True))
     if role in held:
-        raise ServiceError(
+        raise InvalidInput(
             _("This person already holds that role."), field="role", code="already_held"
         )
     if role in SEPARATED_POWERS and held & SEPARATED_POWERS:
-        raise ServiceError(
+        raise InvalidInput(
             _(
                 "The system, security and audit administrator powers must be held by three "
                 "different people; this person already holds one of them."
@@ -44,7 +44,7 @@ def role_grant(*, acting_user, user: User, role: str) -> RoleGrant:
         with transaction.atomic():
             grant = RoleGrant.objects.create(user=user, role=role, granted_by=acting_user)
     except IntegrityError as exc:
-        raise ServiceError(_("This role cannot be given to this person."), field="role") from exc
+        raise InvalidInput(_("This role cannot be given to this person."), field="role") from exc
     audit_record(actor=acting_user, action="role.grant", target=user, after={"role": role})
     user._cb_roles = None
     return grant
@@ -54,9 +54,9 @@ def role_grant(*, acting_user, user: User, role: str) -> RoleGrant:
 def role_revoke(*, acting_user, user: User, role: str) -> None:
     """Take a centre role or administrator power away from ``user``."""
     if acting_user is not None and acting_user.pk == user.pk:
-        raise ServiceError(_("Nobody can take away their own roles."), code="self")
+        raise NotAllowed(_("Nobody can take away their own roles."), code="self")
     deleted, _rows = RoleGrant.objects.filter(user=user, role=role).delete()
     if not deleted:
-        raise ServiceError(_("This person does not hold that role."), field="role")
+        raise InvalidInput(_("This person does not hold that role."), field="role")
     audit_record(actor=acting_user, action="role.revoke", target=user, before={"role": role})
     user._cb_roles = None

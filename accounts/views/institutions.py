@@ -4,14 +4,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from creditbank.errors import ServiceError
+from creditbank.pages import paginate, refuse
 
 from .. import services
 from ..access import (
@@ -30,7 +29,7 @@ from ..forms.institutions import (
     InstitutionInvitationForm,
 )
 from ..models import Institution, InstitutionStaff
-from ..roles import has_role
+from ..roles import CENTRE_ADMIN, has_role
 from ..services.institutions import TRANSITIONS, invitation_check
 
 DECIDED = {
@@ -39,11 +38,6 @@ DECIDED = {
     "suspend": gettext_lazy("The institution has been suspended."),
     "reinstate": gettext_lazy("The institution has been reinstated."),
 }
-
-
-def _refuse(form, exc: ServiceError) -> None:
-    """Show a service's refusal beside its field (or above the form), keeping its code."""
-    form.add_error(exc.field, ValidationError(exc.message, code=exc.code))
 
 
 @login_required
@@ -55,13 +49,13 @@ def institution_apply(request):
         try:
             institution = services.institution_apply(acting_user=request.user, **form.cleaned_data)
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("Your application has been received. The centre will review it."),
             )
-            return redirect("institution_detail", pk=institution.pk)
+            return redirect("accounts:institution_detail", pk=institution.pk)
     return render(request, "accounts/institution_apply.html", {"form": form})
 
 
@@ -76,7 +70,7 @@ def institution_mine(request):
     return render(request, "accounts/institution_mine.html", {"rows": rows})
 
 
-@role_required("centre_admin")
+@role_required(CENTRE_ADMIN)
 @require_GET
 def institution_list(request):
     """Applications and institutions for the centre, oldest first; pending ones by default."""
@@ -85,8 +79,10 @@ def institution_list(request):
     query = ""
     if form.is_valid():
         institutions = form.filter(institutions)
+        # The filter in force, not the URL's (filter_query): the default is in no URL, and
+        # page 2 must keep it.
         query = urlencode({"status": form.cleaned_data["status"]})
-    page = Paginator(institutions, 20).get_page(request.GET.get("page"))
+    page = paginate(request, institutions)
     context = {"form": form, "page": page, "query": query}
     return render(request, "accounts/institution_list.html", context)
 
@@ -115,7 +111,7 @@ def _render_detail(request, institution, *, decision_form=None):
         "invitations": invitations,
         "decisions": decisions,
         "decision_form": decision_form,
-        "is_centre_admin": has_role(user, "centre_admin"),
+        "is_centre_admin": has_role(user, CENTRE_ADMIN),
     }
     return render(request, "accounts/institution_detail.html", context)
 
@@ -126,7 +122,7 @@ def institution_detail(request, pk):
     return _render_detail(request, institution_for(request.user, pk))
 
 
-@role_required("centre_admin")
+@role_required(CENTRE_ADMIN)
 @require_POST
 def institution_decide(request, pk):
     """Approve, reject, suspend or reinstate; the service checks the status and the reason."""
@@ -142,10 +138,10 @@ def institution_decide(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, DECIDED[decision])
-            return redirect("institution_detail", pk=institution.pk)
+            return redirect("accounts:institution_detail", pk=institution.pk)
     institution.refresh_from_db()  # show the status as it is now, after a refused decision
     return _render_detail(request, institution, decision_form=form)
 
@@ -163,17 +159,16 @@ def institution_invite(request, pk):
                 institution=institution,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("An invitation has been sent to %(email)s.")
                 % {"email": form.cleaned_data["email"]},
             )
-            return redirect("institution_detail", pk=institution.pk)
+            return redirect("accounts:institution_detail", pk=institution.pk)
     context = {"institution": institution, "form": form}
     return render(request, "accounts/institution_invite.html", context)
 
@@ -188,7 +183,7 @@ def institution_invitation_cancel(request, pk, invitation_pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The invitation has been withdrawn."))
-    return redirect("institution_detail", pk=pk)
+    return redirect("accounts:institution_detail", pk=pk)
 
 
 @login_required
@@ -205,7 +200,7 @@ def institution_staff_remove(request, pk, staff_pk):
             _("%(person)s no longer holds the role %(role)s.")
             % {"person": staff.user.get_username(), "role": staff.get_role_display()},
         )
-    return redirect("institution_detail", pk=pk)
+    return redirect("accounts:institution_detail", pk=pk)
 
 
 @login_required
@@ -225,7 +220,7 @@ def institution_invitation(request, token):
                 _("Welcome: you are now %(role)s at %(institution)s.")
                 % {"role": staff.get_role_display(), "institution": staff.institution.name},
             )
-            return redirect("institution_detail", pk=staff.institution_id)
+            return redirect("accounts:institution_detail", pk=staff.institution_id)
     else:
         try:
             invitation_check(invitation=invitation, user=request.user)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from creditbank.errors import ServiceError
+from creditbank.pages import refuse
 
 from ..forms.learners import MobileChangeForm
 from ..models import LearnerAccount
@@ -22,7 +23,7 @@ def my_account(request):
     """Profile, status with its reason, the account number, and what can be changed."""
     account = _own_account(request.user)
     if account is None:
-        return redirect("account_open")
+        return redirect("branches:account_open")
     return render(request, "accounts/my_account.html", {"account": account})
 
 
@@ -31,7 +32,7 @@ def my_account(request):
 def my_account_mobile(request):
     account = _own_account(request.user)
     if account is None:
-        return redirect("account_open")
+        return redirect("branches:account_open")
     form = MobileChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -39,8 +40,8 @@ def my_account_mobile(request):
                 acting_user=request.user, account=account, mobile=form.cleaned_data["mobile"]
             )
         except ServiceError as exc:
-            form.add_error(exc.field, exc.message)
+            refuse(form, exc)
         else:
             messages.success(request, _("Your mobile number has been changed."))
-            return redirect("my_account")
+            return redirect("accounts:my_account")
     return render(request, "accounts/my_account_mobile.html", {"form": form, "account": account})

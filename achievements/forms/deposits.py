@@ -1,6 +1,7 @@
 """Forms of deposits (存储): the learner's and the clerk's, evidence and the archive filter."""
 
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,8 @@ from creditbank.fields import OneLineTextField
 
 from ..models import Achievement, AchievementCategory
 from ..services import deposits as services_deposits
-from .fields import DecimalInput
+from ..services.deposits import AchievementFacts
+from .fields import CreditValueField, DecimalInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -110,12 +112,10 @@ class AchievementForm(forms.Form):
         max_digits=7,
         decimal_places=1,
     )
-    original_credits = DecimalInput(
+    original_credits = CreditValueField(
         label=_("Original credits"),
         required=False,
-        min_value=0,
-        max_digits=6,
-        decimal_places=2,
+        minimum=Decimal(0),
         help_text=_("The credits the issuer awarded, if any."),
     )
     certificate_number = OneLineTextField(
@@ -145,22 +145,21 @@ class AchievementForm(forms.Form):
             )
         return data
 
-    def facts(self) -> dict:
-        """The cleaned data as the services take it."""
+    def facts(self) -> AchievementFacts:
+        """The cleaned data as the services take it (a clerk's form has no ``issuer_name``)."""
         data = self.cleaned_data
-        keys = (
-            "category",
-            "title",
-            "issuer_institution",
-            "issuer_name",
-            "obtained_on",
-            "result_kind",
-            "result_value",
-            "hours",
-            "original_credits",
-            "certificate_number",
+        return AchievementFacts(
+            category=data["category"],
+            title=data["title"],
+            issuer_institution=data.get("issuer_institution"),
+            issuer_name=data.get("issuer_name") or "",
+            obtained_on=data["obtained_on"],
+            result_kind=data["result_kind"],
+            result_value=data.get("result_value", ""),
+            hours=data.get("hours"),
+            original_credits=data.get("original_credits"),
+            certificate_number=data.get("certificate_number") or "",
         )
-        return {key: data.get(key) for key in keys}
 
     def field_for(self, service_field: str | None) -> str | None:
         """Where a service's refusal about ``service_field`` is shown."""

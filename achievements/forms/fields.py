@@ -1,12 +1,22 @@
 """Fields the achievements forms share: credit values, numbers, standard codes, levels."""
 
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditbank.fields import OneLineTextField
 
+from ..credits import (
+    CREDIT_DIGITS,
+    CREDIT_MAX,
+    CREDIT_MIN,
+    CREDIT_PLACES,
+    CREDIT_STEP,
+    credit_is_valid,
+    credit_range_message,
+)
 from ..services.standards import CODE_PATTERN, normalise_code
 
 
@@ -20,20 +30,23 @@ class DecimalInput(forms.DecimalField):
 
 
 class CreditValueField(DecimalInput):
-    """A credit value: more than 0, at most two decimal places."""
+    """A credit value: from ``minimum`` (0.01 unless given) to ``CREDIT_MAX``, in hundredths;
+    anything else is told the one message of achievements.credits."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 6)
-        kwargs.setdefault("decimal_places", 2)
+    def __init__(self, *, minimum: Decimal = CREDIT_MIN, **kwargs):
+        kwargs.setdefault("max_digits", CREDIT_DIGITS)
+        kwargs.setdefault("decimal_places", CREDIT_PLACES)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"min": "0.01", "inputmode": "decimal"})
+        self.minimum = minimum
+        self.widget.attrs.update(
+            {"min": str(minimum), "max": str(CREDIT_MAX), "step": str(CREDIT_STEP)}
+        )
+        self.widget.attrs.setdefault("inputmode", "decimal")
 
     def validate(self, value):
         super().validate(value)
-        if value is not None and value <= 0:
-            raise forms.ValidationError(
-                _("The credit value must be more than 0."), code="not_positive"
-            )
+        if value is not None and not credit_is_valid(value, minimum=self.minimum):
+            raise forms.ValidationError(credit_range_message(self.minimum), code="credit_value")
 
 
 class StandardCodeField(OneLineTextField):

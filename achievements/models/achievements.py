@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
 
+from ..credits import CREDIT_DIGITS, CREDIT_PLACES
 from .standards import AchievementCategory
 
 
@@ -96,7 +97,11 @@ class Achievement(models.Model):
         _("learning hours"), max_digits=7, decimal_places=1, null=True, blank=True
     )
     original_credits = models.DecimalField(
-        _("original credits"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("original credits"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
     )
     certificate_number = models.CharField(_("certificate number"), max_length=64, blank=True)
     status = models.CharField(
@@ -112,8 +117,8 @@ class Achievement(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # When it entered its current status: a review queue's age and order.
     status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
-    # The branch centre that checks it first (the account's home branch when it was submitted).
-    review_branch = models.ForeignKey(
+    # The branch centre of its first check (the account's home branch when it was submitted).
+    first_check_branch = models.ForeignKey(
         "branches.BranchCentre",
         verbose_name=_("checking branch"),
         null=True,
@@ -176,7 +181,7 @@ class Achievement(models.Model):
                 include=["account", "issuer_institution"],
             ),
             models.Index(
-                fields=["review_branch", "status", "status_changed_at"],
+                fields=["first_check_branch", "status", "status_changed_at"],
                 name="achievement_branch_queue_idx",
                 include=["account", "issuer_institution"],
             ),

@@ -1,4 +1,44 @@
-"""Recognition (认定) and the history of an achievement."""
+"""Recognition (认定) and the history of an achievement.
+
+The glossary of recognition: one English term per step, used in every name, docstring and
+comment, and the Chinese the pages use for it. Who may take a step is ``achievements.access``,
+the transitions are ``ACHIEVEMENT_TRANSITIONS``, the steps are ``achievements.services.review``.
+
+================  ====  ==================  ============  ===========================
+step              中文  actions             waits in      queue (its address)
+================  ====  ==================  ============  ===========================
+first check       初审  forward, return     under_review  first_check (review/check/)
+decision          认定  recognise, reject   forwarded     decision (review/decide/)
+centre re-review  复核  confirm, send_back  confirming    re_review (review/confirm/)
+appeal            申诉  appeal, then a      appealed      appeals (review/appeals/)
+                        decision on appeal
+================  ====  ==================  ============  ===========================
+
+- *first check*: staff of the branch that received the application (``first_check_branch``),
+  or a clerk of the issuing member institution, see that the evidence is complete and
+  authentic, then forward it for a decision or return it to the learner
+  (``FIRST_CHECK_ACTIONS``).
+- *decision*: a reviewer of the issuing member institution, or an expert, recognises it (a
+  credit value, level and field, perhaps from a unit standard) or rejects it with a reason
+  (``DECISION_ACTIONS``). A decision is a ``Recognition`` row (``decided_by``, ``decided_at``,
+  ``decided_as``).
+- *centre re-review*: a decision for more credits than
+  ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` waits (``Recognition.Status.PENDING``) until a
+  centre administrator other than its decider confirms it or sends it back
+  (``RE_REVIEW_ACTIONS``); its row then records ``re_reviewed_by``, ``re_reviewed_at`` and
+  ``re_review_note``. *Maker-checker* names the rule that these are two people (standards and
+  institutions follow it too); it is not a step.
+- *appeal*: the learner contests a first rejection (``appeal``); an expert who took no part
+  decides again (``Recognition.Stage.APPEAL``).
+- *review* alone is the whole process: ``REVIEW_STEPS``, the review page, the review queues.
+
+Kept as they were because they are stored or published: the status values (``under_review``,
+``confirming``), the action names in ``AchievementEvent`` and in the audit chain (``confirm``,
+``send_back``, ``achievement.confirm``), the keys of audit payloads (``review_branch``: the
+first-check branch), and the URL paths and names (``review/check/`` is ``review_check_queue``,
+``review/confirm/`` is ``review_confirm_queue``, the confirm step ``review_confirm``). Renaming
+them would break the hash chain or published links; the names in the code say what they mean.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +46,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..credits import CREDIT_DIGITS, CREDIT_PLACES
 from .achievements import Achievement
 from .standards import QualificationLevel, UnitStandard
 
@@ -15,8 +56,8 @@ class Recognition(models.Model):
     to a unit standard or stated), or rejected with a reason.
 
     A recognition above ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` credits waits for a centre
-    re-review by someone else (maker-checker; the database refuses a decider who confirms their
-    own decision). Rows are never deleted; a decision sent back stays as ``sent_back``.
+    re-review by someone else (maker-checker; the database refuses a decider who re-reviews
+    their own decision). Rows are never deleted; a decision sent back stays as ``sent_back``.
     """
 
     class Stage(models.TextChoices):
@@ -50,7 +91,11 @@ class Recognition(models.Model):
         related_name="recognitions",
     )
     credits = models.DecimalField(
-        _("credits"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("credits"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
     )
     level = models.ForeignKey(
         QualificationLevel,
@@ -70,7 +115,7 @@ class Recognition(models.Model):
     )
     decided_as = models.CharField(_("decided as"), max_length=32)
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
-    checked_by = models.ForeignKey(
+    re_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("re-reviewed by"),
         null=True,
@@ -78,8 +123,8 @@ class Recognition(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    checked_at = models.DateTimeField(_("re-reviewed at"), null=True, blank=True)
-    check_note = models.CharField(_("re-review note"), max_length=300, blank=True)
+    re_reviewed_at = models.DateTimeField(_("re-reviewed at"), null=True, blank=True)
+    re_review_note = models.CharField(_("re-review note"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("recognition decision (认定决定)")
@@ -104,8 +149,9 @@ class Recognition(models.Model):
             ),
             # Maker-checker: nobody re-reviews their own decision.
             models.CheckConstraint(
-                condition=Q(checked_by__isnull=True) | ~Q(checked_by=models.F("decided_by")),
-                name="recognition_checker_is_not_maker",
+                condition=Q(re_reviewed_by__isnull=True)
+                | ~Q(re_reviewed_by=models.F("decided_by")),
+                name="recognition_re_reviewer_is_not_decider",
             ),
             models.CheckConstraint(
                 condition=~Q(status="pending") | Q(outcome="recognised"),

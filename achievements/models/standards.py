@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
 
+from ..credits import CREDIT_DIGITS, CREDIT_PLACES
+
 
 def _english() -> bool:
     return (get_language() or "").startswith("en")
@@ -140,7 +142,9 @@ class UnitStandard(models.Model):
         on_delete=models.PROTECT,
         related_name="unit_standards",
     )
-    credit_value = models.DecimalField(_("credit value"), max_digits=6, decimal_places=2)
+    credit_value = models.DecimalField(
+        _("credit value"), max_digits=CREDIT_DIGITS, decimal_places=CREDIT_PLACES
+    )
     outcomes = models.TextField(_("learning outcomes"), max_length=4000, blank=True)
     issuing_institution = models.ForeignKey(
         Institution,

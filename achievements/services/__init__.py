@@ -1,6 +1,8 @@
 """Writes on learning achievements, one module per subject."""
 
+from ..selectors import balance_of
 from .deposits import (
+    AchievementFacts,
     achievement_delete,
     achievement_deposit,
     achievement_update,
@@ -9,7 +11,7 @@ from .deposits import (
     evidence_remove,
     evidence_used,
 )
-from .ledger import balance_of, ledger_problems
+from .ledger import ledger_problems
 from .review import (
     achievement_appeal,
     achievement_expire,
@@ -41,6 +43,7 @@ from .workflow import EVIDENCE_OPEN
 
 __all__ = [
     "EVIDENCE_OPEN",
+    "AchievementFacts",
     "STANDARD_TRANSITIONS",
     "achievement_appeal",
     "achievement_category_update",

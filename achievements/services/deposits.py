@@ -12,7 +12,7 @@ and ``CREDITBANK_EVIDENCE_MAX_TOTAL`` bytes per learner; it is stored under a se
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -20,17 +20,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Institution, LearnerAccount
+from accounts.roles import INSTITUTION_CLERK, LEARNER
 from accounts.services.notices import notice_send
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
-from creditbank.fields import ANGLE_BRACKETS
+from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
 from creditbank.files import detect_document_kind
+from creditbank.text import clean_text
 
 from ..access import clerk_institutions
+from ..credits import credit_check
 from ..models import Achievement, AchievementCategory, Evidence
 from .workflow import EVIDENCE_OPEN, history_add, lock, require_status
 
@@ -42,7 +45,6 @@ ISSUER_NAME_MAX = Achievement._meta.get_field("issuer_name").max_length
 CERTIFICATE_MAX = Achievement._meta.get_field("certificate_number").max_length
 ORIGINAL_NAME_MAX = Evidence._meta.get_field("original_name").max_length
 HOURS_MAX = Decimal("999999.9")
-CREDITS_MAX = Decimal("9999.99")
 
 
 # --- Evidence files ------------------------------------------------------------------------
@@ -63,12 +65,12 @@ def evidence_check(upload) -> CheckedFile:
     display = _display_name(name)
     size = upload.size or 0
     if size == 0:
-        raise ServiceError(
+        raise InvalidInput(
             _("“%(name)s” is empty.") % {"name": display}, field="files", code="empty"
         )
     limit = settings.CREDITBANK_EVIDENCE_MAX_FILE
     if size > limit:
-        raise ServiceError(
+        raise InvalidInput(
             _("“%(name)s” is larger than %(limit)s.")
             % {"name": display, "limit": filesizeformat(limit)},
             field="files",
@@ -77,7 +79,7 @@ def evidence_check(upload) -> CheckedFile:
     upload.seek(0)
     kind = detect_document_kind(upload.read(8))
     if kind is None:
-        raise ServiceError(
+        raise InvalidInput(
             _("“%(name)s” is not a PDF, JPEG or PNG file. Only these are accepted.")
             % {"name": display},
             field="files",
@@ -110,7 +112,7 @@ def _check_quota(account: LearnerAccount, files: list[CheckedFile]) -> None:
     limit = settings.CREDITBANK_EVIDENCE_MAX_TOTAL
     used = evidence_used(account)
     if used + sum(f.size for f in files) > limit:
-        raise ServiceError(
+        raise InvalidInput(
             _(
                 "These files would take the evidence stored for this learning account over "
                 "%(limit)s; %(left)s is left. Remove some evidence or send smaller files."
@@ -158,21 +160,26 @@ def _delete_files_on_commit(names: list[str]) -> None:
 # --- The facts of an achievement -------------------------------------------------------------
 
 
-def _text(value, *, field: str, max_length: int, required: bool = True) -> str:
-    value = " ".join(unicodedata.normalize("NFC", str(value or "")).split())
-    if required and not value:
-        raise ServiceError(_("This field is required."), field=field, code="required")
-    if len(value) > max_length:
-        raise ServiceError(
-            _("At most %(max)d characters, please.") % {"max": max_length},
-            field=field,
-            code="max_length",
-        )
-    if ANGLE_BRACKETS.search(value):
-        raise ServiceError(
-            _("The characters < and > are not allowed here."), field=field, code="markup"
-        )
-    return value
+@dataclass(frozen=True, kw_only=True)
+class AchievementFacts:
+    """What the depositor states about an achievement, as a deposit and an edit take it (the
+    deposit form's ``facts()`` makes one). The services check and normalise it; the fields are
+    the ``Achievement`` columns of the same names."""
+
+    category: AchievementCategory
+    title: str
+    obtained_on: date
+    result_kind: str
+    result_value: str
+    issuer_institution: Institution | None = None
+    issuer_name: str = ""
+    hours: Decimal | None = None
+    original_credits: Decimal | None = None
+    certificate_number: str = ""
+
+    def columns(self) -> dict:
+        """The facts as ``Achievement`` column values."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _decimal(value, *, field: str, places: str, maximum: Decimal) -> Decimal | None:
@@ -189,7 +196,7 @@ def _decimal(value, *, field: str, places: str, maximum: Decimal) -> Decimal | N
         or number > maximum
         or number != number.quantize(Decimal(places))
     ):
-        raise ServiceError(
+        raise InvalidInput(
             _("Give a number from 0 to %(max)s, with at most %(places)d decimal places.")
             % {"max": maximum, "places": len(places.split(".")[1])},
             field=field,
@@ -210,7 +217,7 @@ def _result(kind: str, value) -> str:
             or not 0 <= score <= 100
             or score != score.quantize(Decimal("0.01"))
         ):
-            raise ServiceError(
+            raise InvalidInput(
                 _("A score is a number from 0 to 100, with at most two decimal places."),
                 field="result_value",
                 code="score",
@@ -218,94 +225,86 @@ def _result(kind: str, value) -> str:
         return f"{score.quantize(Decimal('0.01'))}"
     if kind == ResultKind.GRADE:
         if value not in Achievement.Grade.values:
-            raise ServiceError(_("Choose a grade."), field="result_value", code="grade")
+            raise InvalidInput(_("Choose a grade."), field="result_value", code="grade")
         return value
     if kind == ResultKind.PASS:
         if value not in Achievement.PassResult.values:
-            raise ServiceError(
+            raise InvalidInput(
                 _("Choose passed or failed."), field="result_value", code="pass_result"
             )
         return value
-    raise ServiceError(_("Choose the type of result."), field="result_kind", code="result_kind")
+    raise InvalidInput(_("Choose the type of result."), field="result_kind", code="result_kind")
 
 
-def _check_facts(
-    *,
-    account: LearnerAccount,
-    category,
-    title,
-    issuer_institution,
-    issuer_name,
-    obtained_on,
-    result_kind,
-    result_value,
-    hours,
-    original_credits,
-    certificate_number,
-) -> dict:
-    """The facts of an achievement, checked and normalised; a ``ServiceError`` names the field."""
+def _check_facts(account: LearnerAccount, facts: AchievementFacts) -> AchievementFacts:
+    """``facts`` checked and normalised; a ``ServiceError`` names the field."""
+    category, issuer_institution = facts.category, facts.issuer_institution
     if not isinstance(category, AchievementCategory) or not category.is_active:
-        raise ServiceError(_("Choose a category that is in use."), field="category")
-    issuer_name = _text(
-        issuer_name, field="issuer_name", max_length=ISSUER_NAME_MAX, required=False
+        raise InvalidInput(_("Choose a category that is in use."), field="category")
+    issuer_name = clean_text(
+        facts.issuer_name, field="issuer_name", max_length=ISSUER_NAME_MAX, required=False
     )
     if (issuer_institution is None) == (not issuer_name):
-        raise ServiceError(
+        raise InvalidInput(
             _("Choose the issuing institution from the list, or type its name — one of the two."),
             field="issuer_name",
             code="issuer",
         )
     if issuer_institution is not None and issuer_institution.status != Institution.Status.APPROVED:
-        raise ServiceError(_("Choose an institution that is approved."), field="issuer_institution")
+        raise InvalidInput(_("Choose an institution that is approved."), field="issuer_institution")
+    obtained_on = facts.obtained_on
     if not isinstance(obtained_on, date):
-        raise ServiceError(_("Enter a valid date."), field="obtained_on", code="date")
+        raise InvalidInput(_("Enter a valid date."), field="obtained_on", code="date")
     if obtained_on > timezone.localdate():
-        raise ServiceError(
+        raise InvalidInput(
             _("The date obtained cannot be in the future."), field="obtained_on", code="future"
         )
     if account.birth_date and obtained_on < account.birth_date:
-        raise ServiceError(
+        raise InvalidInput(
             _("The date obtained cannot be before the learner's date of birth."),
             field="obtained_on",
             code="before_birth",
         )
-    certificate = unicodedata.normalize("NFKC", str(certificate_number or ""))
-    return {
-        "category": category,
-        "title": _text(title, field="title", max_length=TITLE_MAX),
-        "issuer_institution": issuer_institution,
-        "issuer_name": issuer_name,
-        "obtained_on": obtained_on,
-        "result_kind": result_kind,
-        "result_value": _result(result_kind, result_value),
-        "hours": _decimal(hours, field="hours", places="0.1", maximum=HOURS_MAX),
-        "original_credits": _decimal(
-            original_credits, field="original_credits", places="0.01", maximum=CREDITS_MAX
-        ),
-        "certificate_number": _text(
+    title = clean_text(facts.title, field="title", max_length=TITLE_MAX)
+    result_value = _result(facts.result_kind, facts.result_value)
+    hours = _decimal(facts.hours, field="hours", places="0.1", maximum=HOURS_MAX)
+    original_credits = facts.original_credits
+    if original_credits in (None, ""):
+        original_credits = None
+    else:  # the issuer's credits may be none at all
+        original_credits = credit_check(
+            original_credits, field="original_credits", minimum=Decimal(0)
+        )
+    certificate = unicodedata.normalize("NFKC", str(facts.certificate_number or ""))
+    return replace(
+        facts,
+        title=title,
+        issuer_name=issuer_name,
+        result_value=result_value,
+        hours=hours,
+        original_credits=original_credits,
+        certificate_number=clean_text(
             certificate, field="certificate_number", max_length=CERTIFICATE_MAX, required=False
         ),
-    }
+    )
 
 
-def _duplicate_error() -> ServiceError:
-    return ServiceError(
+def _duplicate_error() -> InvalidInput:
+    return InvalidInput(
         _("An achievement with this certificate number from this issuer is already deposited."),
         field="certificate_number",
         code="duplicate_certificate",
     )
 
 
-def _check_duplicate(facts: dict, *, exclude_pk: int | None = None) -> None:
-    if not facts["certificate_number"]:
+def _check_duplicate(facts: AchievementFacts, *, exclude_pk: int | None = None) -> None:
+    if not facts.certificate_number:
         return
-    same = Achievement.objects.filter(certificate_number=facts["certificate_number"])
-    if facts["issuer_institution"] is not None:
-        same = same.filter(issuer_institution=facts["issuer_institution"])
+    same = Achievement.objects.filter(certificate_number=facts.certificate_number)
+    if facts.issuer_institution is not None:
+        same = same.filter(issuer_institution=facts.issuer_institution)
     else:
-        same = same.filter(
-            issuer_institution__isnull=True, issuer_name__iexact=facts["issuer_name"]
-        )
+        same = same.filter(issuer_institution__isnull=True, issuer_name__iexact=facts.issuer_name)
     if same.exclude(pk=exclude_pk).exists():
         raise _duplicate_error()
 
@@ -350,7 +349,7 @@ def _require_active(account: LearnerAccount) -> None:
             ),
             LearnerAccount.Status.CLOSED: _("This learning account is closed."),
         }
-        raise ServiceError(
+        raise IllegalTransition(
             messages.get(account.status, _("This learning account is not active.")),
             code="account_not_active",
         )
@@ -358,7 +357,7 @@ def _require_active(account: LearnerAccount) -> None:
 
 def _require_owner(acting_user, achievement: Achievement) -> None:
     if achievement.account.user_id != acting_user.pk:
-        raise ServiceError(
+        raise NotAllowed(
             _("Only the learner who holds this achievement may change it."), code="not_allowed"
         )
 
@@ -372,22 +371,9 @@ def _check_files(files) -> list[CheckedFile]:
 
 @transaction.atomic
 def achievement_deposit(
-    *,
-    acting_user,
-    account: LearnerAccount,
-    category: AchievementCategory,
-    title: str,
-    obtained_on: date,
-    result_kind: str,
-    result_value: str,
-    issuer_institution: Institution | None = None,
-    issuer_name: str = "",
-    hours: Decimal | None = None,
-    original_credits: Decimal | None = None,
-    certificate_number: str = "",
-    files=(),
+    *, acting_user, account: LearnerAccount, facts: AchievementFacts, files=()
 ) -> Achievement:
-    """Deposit an achievement with its evidence (at least one file) in ``account``.
+    """Deposit an achievement (``facts``) with its evidence (at least one file) in ``account``.
 
     Depositors: the account's owner, or a clerk of an approved institution for an achievement
     that institution issued (the learner then gets a notice). The account must be active. The
@@ -396,32 +382,21 @@ def achievement_deposit(
     """
     account = LearnerAccount.objects.select_for_update().get(pk=account.pk)
     by_clerk = account.user_id != acting_user.pk
+    issuer_institution = facts.issuer_institution
     if by_clerk and (
         issuer_institution is None
         or not clerk_institutions(acting_user).filter(pk=issuer_institution.pk).exists()
     ):
-        raise ServiceError(
+        raise NotAllowed(
             _("A clerk may deposit only achievements issued by their own approved institution."),
             field="issuer_institution",
             code="not_allowed",
         )
     _require_active(account)
-    facts = _check_facts(
-        account=account,
-        category=category,
-        title=title,
-        issuer_institution=issuer_institution,
-        issuer_name=issuer_name,
-        obtained_on=obtained_on,
-        result_kind=result_kind,
-        result_value=result_value,
-        hours=hours,
-        original_credits=original_credits,
-        certificate_number=certificate_number,
-    )
+    facts = _check_facts(account, facts)
     checked = _check_files(files)
     if not checked:
-        raise ServiceError(
+        raise InvalidInput(
             _("Attach at least one evidence file (PDF, JPEG or PNG)."),
             field="files",
             code="required",
@@ -431,7 +406,10 @@ def achievement_deposit(
     try:
         with transaction.atomic():  # a concurrent deposit of the same certificate may win
             achievement = Achievement.objects.create(
-                account=account, deposited_by=acting_user, status=Status.DEPOSITED, **facts
+                account=account,
+                deposited_by=acting_user,
+                status=Status.DEPOSITED,
+                **facts.columns(),
             )
     except IntegrityError as exc:
         raise _duplicate_error() from exc
@@ -440,7 +418,7 @@ def achievement_deposit(
         achievement,
         action="deposit",
         actor=acting_user,
-        role="institution_clerk" if by_clerk else "learner",
+        role=INSTITUTION_CLERK if by_clerk else LEARNER,
         unit=issuer_institution.name if by_clerk else "",
     )
     audit_record(
@@ -456,48 +434,26 @@ def achievement_deposit(
             % {"institution": issuer_institution.name},
             body=_("“%(title)s” is now in your learning account as deposited.")
             % {"title": achievement.title},
-            link=f"/my/achievements/{achievement.pk}/",
+            link=reverse("achievements:achievement_detail", args=[achievement.pk]),
         )
     return achievement
 
 
 @transaction.atomic
 def achievement_update(
-    *,
-    acting_user,
-    achievement: Achievement,
-    category: AchievementCategory,
-    title: str,
-    obtained_on: date,
-    result_kind: str,
-    result_value: str,
-    issuer_institution: Institution | None = None,
-    issuer_name: str = "",
-    hours: Decimal | None = None,
-    original_credits: Decimal | None = None,
-    certificate_number: str = "",
+    *, acting_user, achievement: Achievement, facts: AchievementFacts
 ) -> Achievement:
     """The learner corrects the facts of a deposit that nobody has reviewed yet
-    (``deposited`` only). Only the fields that changed are audited."""
+    (``deposited`` only), replacing them with ``facts``. Only the fields that changed are
+    audited."""
     locked = lock(achievement)
     _require_owner(acting_user, locked)
     require_status(locked, "update")
-    facts = _check_facts(
-        account=locked.account,
-        category=category,
-        title=title,
-        issuer_institution=issuer_institution,
-        issuer_name=issuer_name,
-        obtained_on=obtained_on,
-        result_kind=result_kind,
-        result_value=result_value,
-        hours=hours,
-        original_credits=original_credits,
-        certificate_number=certificate_number,
-    )
+    facts = _check_facts(locked.account, facts)
     _check_duplicate(facts, exclude_pk=locked.pk)
     before = _summary(locked)
-    for key, value in facts.items():
+    columns = facts.columns()
+    for key, value in columns.items():
         setattr(locked, key, value)
     after = _summary(locked)
     changed = [key for key in after if before[key] != after[key]]
@@ -505,7 +461,7 @@ def achievement_update(
         return locked
     try:
         with transaction.atomic():
-            locked.save(update_fields=[*facts, "updated_at"])
+            locked.save(update_fields=[*columns, "updated_at"])
     except IntegrityError as exc:
         raise _duplicate_error() from exc
     audit_record(
@@ -549,7 +505,7 @@ def evidence_add(*, acting_user, achievement: Achievement, files) -> list[Eviden
     require_status(locked, EVIDENCE_OPEN)
     checked = _check_files(files)
     if not checked:
-        raise ServiceError(_("Choose at least one file."), field="files", code="required")
+        raise InvalidInput(_("Choose at least one file."), field="files", code="required")
     account = LearnerAccount.objects.select_for_update().get(pk=locked.account_id)
     _check_quota(account, checked)
     stored = _store(acting_user, locked, checked)
@@ -571,7 +527,7 @@ def evidence_remove(*, acting_user, evidence: Evidence) -> None:
     require_status(locked, EVIDENCE_OPEN)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk, achievement=locked)
     if locked.evidence.count() <= 1:
-        raise ServiceError(
+        raise IllegalTransition(
             _("An achievement keeps at least one evidence file; add the new one first."),
             code="last_evidence",
         )

@@ -6,7 +6,6 @@ does. ``ledger_problems`` proves the invariants over the whole database for ``ch
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,7 +26,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from creditbank.models import AuditEvent
 
-from ..models import Achievement, AchievementEvent, CreditEntry, QualificationLevel, Recognition
+from ..models import Achievement, AchievementEvent, CreditEntry, Recognition
 
 Kind = CreditEntry.Kind
 ZERO = Decimal("0.00")
@@ -65,44 +64,6 @@ def ledger_cancel(*, achievement: Achievement, kind: str, acting_user, note: str
         reverses=original,
         note=note[:300],
         created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-    )
-
-
-# --- Balances ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Balance:
-    """A learner's credits: in total, by qualification level and by field (each non-zero)."""
-
-    total: Decimal = ZERO
-    by_level: list[tuple[QualificationLevel, Decimal]] = field(default_factory=list)
-    by_field: list[tuple[str, Decimal]] = field(default_factory=list)
-
-
-def balance_of(account) -> Balance:
-    """Summed from the ledger in one query (grouped by level and field), so it cannot drift."""
-    rows = (
-        CreditEntry.objects.for_account(account)
-        .values("level", "field")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    by_level: dict[int, Decimal] = {}
-    by_field: dict[str, Decimal] = {}
-    total = ZERO
-    for row in rows:
-        total += row["total"]
-        by_level[row["level"]] = by_level.get(row["level"], ZERO) + row["total"]
-        by_field[row["field"]] = by_field.get(row["field"], ZERO) + row["total"]
-    levels = QualificationLevel.objects.in_bulk([pk for pk, v in by_level.items() if v])
-    return Balance(
-        total=total,
-        by_level=sorted(
-            ((levels[pk], amount) for pk, amount in by_level.items() if amount),
-            key=lambda item: item[0].number,
-        ),
-        by_field=sorted((name, amount) for name, amount in by_field.items() if amount),
     )
 
 
@@ -282,7 +243,7 @@ def ledger_cross_problems() -> Iterator[str]:
       or expired and forged back into recognised is not);
     - a deposit above ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` credits (as it is now) has a
       centre re-review by someone other than its decider, in the decision's row and in the
-      audit log: the decision by the row's decider, the confirmation by the row's checker.
+      audit log: the decision by the row's decider, the confirmation by its re-reviewer.
 
     Whoever owns the database can rewrite rows and the history, but not the audit log without
     breaking its chain (``verify_audit_chain``). Each check is one set-based query, streamed.
@@ -343,19 +304,19 @@ def ledger_cross_problems() -> Iterator[str]:
         "recognition_id",
         "recognition__credits",
         "recognition__decided_by",
-        "recognition__checked_by",
+        "recognition__re_reviewed_by",
     )
     re_reviewed = Q(
-        recognition__checked_by__isnull=False, recognition__checked_at__isnull=False
-    ) & ~Q(recognition__checked_by=F("recognition__decided_by"))
-    for pk, achievement_id, rid, credits, decider, checker in (
+        recognition__re_reviewed_by__isnull=False, recognition__re_reviewed_at__isnull=False
+    ) & ~Q(recognition__re_reviewed_by=F("recognition__decided_by"))
+    for pk, achievement_id, rid, credits, decider, re_reviewer in (
         above.filter(~re_reviewed).values_list(*fields).iterator(chunk_size=2000)
     ):
         yield (
             f"credit entry #{pk} (deposit, achievement #{achievement_id}): recognition #{rid} of "
             f"{credits} credits is above the re-review threshold ({threshold}) but was not "
             f"re-reviewed by someone other than its decider (decided by {_user(decider)}, "
-            f"re-reviewed by {_user(checker)})"
+            f"re-reviewed by {_user(re_reviewer)})"
         )
 
     decided = _audit_steps(
@@ -369,15 +330,15 @@ def ledger_cross_problems() -> Iterator[str]:
             ~Exists(decided.filter(actor_id=OuterRef("recognition__decided_by")))
             | ~Exists(
                 confirmed.filter(
-                    actor__isnull=False, actor_id=OuterRef("recognition__checked_by")
+                    actor__isnull=False, actor_id=OuterRef("recognition__re_reviewed_by")
                 ).exclude(actor_id=OuterRef("recognition__decided_by"))
             )
         )
         .annotate(
             logged_decider=Subquery(decided.order_by("pk").values("actor_id")[:1]),
-            logged_checker=Subquery(confirmed.order_by("pk").values("actor_id")[:1]),
+            logged_re_reviewer=Subquery(confirmed.order_by("pk").values("actor_id")[:1]),
         )
-        .values_list(*fields, "logged_decider", "logged_checker")
+        .values_list(*fields, "logged_decider", "logged_re_reviewer")
     )
     for (
         pk,
@@ -385,13 +346,13 @@ def ledger_cross_problems() -> Iterator[str]:
         rid,
         _credits,
         decider,
-        checker,
+        re_reviewer,
         log_decider,
-        log_checker,
+        log_re_reviewer,
     ) in logged.iterator(chunk_size=2000):
         yield (
             f"credit entry #{pk} (deposit, achievement #{achievement_id}): the audit log does "
             f"not show recognition #{rid} decided by {_user(decider)} and re-reviewed by "
-            f"another person, {_user(checker)}; it shows the decision by "
-            f"{_user(log_decider)} and the confirmation by {_user(log_checker)}"
+            f"another person, {_user(re_reviewer)}; it shows the decision by "
+            f"{_user(log_decider)} and the confirmation by {_user(log_re_reviewer)}"
         )

@@ -1,5 +1,6 @@
 """Recognition (认定): the tiered review of a deposited achievement, and what happens to the
-credits of a recognised one. The state machine is in ``workflow``.
+credits of a recognised one. The state machine is in ``workflow``; the steps' names are the
+glossary in ``achievements.models.recognition``.
 
 Who acts, and in which capacity (``achievements.access.capacity``):
 
@@ -11,7 +12,7 @@ Who acts, and in which capacity (``achievements.access.capacity``):
   unit standard or states a credit value, level and field — or rejects it with a reason;
 - a recognition of more than ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD`` credits waits for a
   centre administrator's re-review (复核), never by the person who decided (maker-checker);
-- an appeal (申请复核) of a rejection, within ``CREDITBANK_APPEAL_DAYS`` and once, is decided by
+- an appeal (申诉) of a rejection, within ``CREDITBANK_APPEAL_DAYS`` and once, is decided by
   an expert who took no part in the review so far;
 - a centre administrator revokes a recognition (fraud found); the daily job expires those whose
   validity ended. Both take the credits off the ledger with an entry that cancels the deposit.
@@ -21,7 +22,6 @@ the status it starts from and the actor's capacity, and records the step (histor
 notice to the learner) in one transaction; of two concurrent steps, exactly one succeeds.
 """
 
-import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -32,9 +32,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import LearnerAccount
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
+from creditbank.text import clean_text
 
 from ..access import Capacity, appeal_deadline, capacity, pending_decision
+from ..credits import credit_check
 from ..models import (
     Achievement,
     CreditEntry,
@@ -50,13 +52,12 @@ Stage = Recognition.Stage
 
 NOTE_MAX = 1000
 FIELD_MAX = Recognition._meta.get_field("field").max_length
-CREDITS_MAX = Decimal("999.99")
 
 
 def _require_capacity(user, achievement: Achievement, action: str) -> Capacity:
     found = capacity(user, achievement, action)
     if found is None:
-        raise ServiceError(_("You may not take this step on this achievement."), code="not_allowed")
+        raise NotAllowed(_("You may not take this step on this achievement."), code="not_allowed")
     return found
 
 
@@ -67,22 +68,9 @@ def _start(acting_user, achievement: Achievement, action: str) -> tuple[Achievem
     return locked, _require_capacity(acting_user, locked, action)
 
 
-def _text(value, *, field: str, required: bool = True, max_length: int = NOTE_MAX) -> str:
-    value = unicodedata.normalize("NFC", str(value or "")).strip()
-    if required and not value:
-        raise ServiceError(_("This field is required."), field=field, code="required")
-    if len(value) > max_length:
-        raise ServiceError(
-            _("At most %(max)d characters, please.") % {"max": max_length},
-            field=field,
-            code="max_length",
-        )
-    return value
-
-
 def _require_active_account(account: LearnerAccount) -> None:
     if account.status != LearnerAccount.Status.ACTIVE:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This learning account is not active, so it cannot apply for anything now."),
             code="account_not_active",
         )
@@ -99,20 +87,21 @@ def achievement_submit(*, acting_user, achievement: Achievement) -> Achievement:
     _require_active_account(locked.account)
     home = getattr(locked.account, "home", None)
     if home is None:
-        raise ServiceError(
+        raise IllegalTransition(
             _(
                 "Your learning account has no home branch to check the application. "
                 "Please ask any service point for help."
             ),
             code="no_branch",
         )
-    locked.review_branch_id = home.branch_id
+    locked.first_check_branch_id = home.branch_id
     record_step(
         locked,
         action="submit",
         actor=acting_user,
         role=cap.role,
-        fields=("review_branch",),
+        fields=("first_check_branch",),
+        # The audit chain has always called it ``review_branch``; its events keep the key.
         audit={"review_branch": home.branch_id},
         notice=(
             _("Your application for recognition was received"),
@@ -129,7 +118,7 @@ def achievement_resubmit(*, acting_user, achievement: Achievement, answer: str) 
     first check."""
     locked, cap = _start(acting_user, achievement, "resubmit")
     _require_active_account(locked.account)
-    answer = _text(answer, field="answer")
+    answer = clean_text(answer, field="answer", max_length=NOTE_MAX, multiline=True)
     record_step(
         locked,
         action="resubmit",
@@ -147,22 +136,22 @@ def achievement_resubmit(*, acting_user, achievement: Achievement, answer: str) 
 
 @transaction.atomic
 def achievement_appeal(*, acting_user, achievement: Achievement, statement: str) -> Achievement:
-    """The learner appeals a rejection (申请复核) with a statement, within the appeal period
+    """The learner appeals a rejection (申诉) with a statement, within the appeal period
     and once; an expert who took no part in the review decides."""
     locked, cap = _start(acting_user, achievement, "appeal")
     _require_active_account(locked.account)
     deadline = appeal_deadline(locked)
     if deadline is None:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This decision was made on appeal; it cannot be appealed again."),
             code="appeal_used",
         )
     if timezone.localdate() > deadline:
-        raise ServiceError(
+        raise IllegalTransition(
             _("The appeal period ended on %(date)s.") % {"date": date_format(deadline)},
             code="appeal_late",
         )
-    statement = _text(statement, field="statement", max_length=2000)
+    statement = clean_text(statement, field="statement", max_length=2000, multiline=True)
     record_step(
         locked,
         action="appeal",
@@ -191,7 +180,7 @@ def achievement_forward(*, acting_user, achievement: Achievement, note: str = ""
         actor=acting_user,
         role=cap.role,
         unit=cap.unit,
-        note=_text(note, field="note", required=False, max_length=300),
+        note=clean_text(note, field="note", required=False, max_length=300),
         notice=(
             _("Your achievement passed the first check"),
             _("“%(title)s” was forwarded for a recognition decision.") % {"title": locked.title},
@@ -204,7 +193,7 @@ def achievement_forward(*, acting_user, achievement: Achievement, note: str = ""
 def achievement_return(*, acting_user, achievement: Achievement, message: str) -> Achievement:
     """The first check needs more: return it to the learner saying what is missing."""
     locked, cap = _start(acting_user, achievement, "return")
-    message = _text(message, field="message")
+    message = clean_text(message, field="message", max_length=NOTE_MAX, multiline=True)
     record_step(
         locked,
         action="return",
@@ -240,7 +229,7 @@ def valid_until(achievement: Achievement) -> date | None:
 def _require_still_valid(achievement: Achievement) -> date | None:
     until = valid_until(achievement)
     if until is not None and until <= timezone.localdate():
-        raise ServiceError(
+        raise InvalidInput(
             _(
                 "An achievement of this category is valid for %(years)d years; this one's "
                 "validity ended on %(date)s, so it cannot be recognised."
@@ -258,28 +247,22 @@ def _recognition_facts(
     stated."""
     if unit_standard is not None:
         if unit_standard.status != UnitStandard.Status.APPROVED:
-            raise ServiceError(
+            raise InvalidInput(
                 _("Choose a unit standard that is approved."),
                 field="unit_standard",
                 code="standard",
             )
         return unit_standard, unit_standard.credit_value, unit_standard.level, unit_standard.field
     if credits is None or level is None or not str(field or "").strip():
-        raise ServiceError(
+        raise InvalidInput(
             _("Match a unit standard, or state the credits, the level and the field."),
             field="unit_standard",
             code="facts",
         )
-    if credits <= 0 or credits > CREDITS_MAX or credits != credits.quantize(Decimal("0.01")):
-        raise ServiceError(
-            _("Give a credit value from 0.01 to %(max)s, with at most two decimal places.")
-            % {"max": CREDITS_MAX},
-            field="credits",
-            code="credits",
-        )
+    credits = credit_check(credits, field="credits")
     if not isinstance(level, QualificationLevel) or not level.is_active:
-        raise ServiceError(_("Choose a level that is in use."), field="level", code="level")
-    return None, credits, level, _text(field, field="field", max_length=FIELD_MAX)
+        raise InvalidInput(_("Choose a level that is in use."), field="level", code="level")
+    return None, credits, level, clean_text(field, field="field", max_length=FIELD_MAX)
 
 
 def _credit_in(decision: Recognition, achievement: Achievement, acting_user, until) -> None:
@@ -321,13 +304,13 @@ def achievement_recognise(
         unit_standard=unit_standard, credits=credits, level=level, field=field
     )
     until = _require_still_valid(locked)
-    note = _text(note, field="note", required=False)
-    needs_check = credits > settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD
+    note = clean_text(note, field="note", required=False, max_length=NOTE_MAX, multiline=True)
+    needs_re_review = credits > settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD
     decision = Recognition.objects.create(
         achievement=locked,
         stage=Stage.APPEAL if locked.status == Status.APPEALED else Stage.FIRST,
         outcome=Recognition.Outcome.RECOGNISED,
-        status=Recognition.Status.PENDING if needs_check else Recognition.Status.IN_FORCE,
+        status=Recognition.Status.PENDING if needs_re_review else Recognition.Status.IN_FORCE,
         unit_standard=standard,
         credits=credits,
         level=level,
@@ -343,7 +326,7 @@ def achievement_recognise(
         "level": level.number,
         "field": field,
     }
-    if needs_check:
+    if needs_re_review:
         record_step(
             locked,
             action="recognise",
@@ -387,7 +370,7 @@ def achievement_reject(*, acting_user, achievement: Achievement, reason: str) ->
     """Reject a forwarded (or appealed) achievement with a reason the learner reads. A first
     rejection may be appealed within ``CREDITBANK_APPEAL_DAYS``."""
     locked, cap = _start(acting_user, achievement, "reject")
-    reason = _text(reason, field="reason")
+    reason = clean_text(reason, field="reason", max_length=NOTE_MAX, multiline=True)
     stage = Stage.APPEAL if locked.status == Status.APPEALED else Stage.FIRST
     decision = Recognition.objects.create(
         achievement=locked,
@@ -429,7 +412,9 @@ def achievement_reject(*, acting_user, achievement: Achievement, reason: str) ->
 def _pending(achievement: Achievement) -> Recognition:
     decision = pending_decision(achievement)
     if decision is None:  # a confirming achievement always has one; the database says so
-        raise ServiceError(_("There is no decision waiting for a re-review."), code="no_decision")
+        raise IllegalTransition(
+            _("There is no decision waiting for a re-review."), code="no_decision"
+        )
     return (
         Recognition.objects.select_for_update(of=("self",))
         .select_related("level")
@@ -445,17 +430,17 @@ def recognition_confirm(*, acting_user, achievement: Achievement, note: str = ""
     decision = _pending(locked)
     until = _require_still_valid(locked)
     decision.status = Recognition.Status.IN_FORCE
-    decision.checked_by = acting_user
-    decision.checked_at = timezone.now()
-    decision.check_note = _text(note, field="note", required=False, max_length=300)
-    decision.save(update_fields=["status", "checked_by", "checked_at", "check_note"])
+    decision.re_reviewed_by = acting_user
+    decision.re_reviewed_at = timezone.now()
+    decision.re_review_note = clean_text(note, field="note", required=False, max_length=300)
+    decision.save(update_fields=["status", "re_reviewed_by", "re_reviewed_at", "re_review_note"])
     _credit_in(decision, locked, acting_user, until)
     record_step(
         locked,
         action="confirm",
         actor=acting_user,
         role=cap.role,
-        note=decision.check_note,
+        note=decision.re_review_note,
         fields=("recognition", "valid_until"),
         audit={"decision": decision.pk, "decided_by": decision.decided_by_id},
         notice=_recognised_notice(locked, decision),
@@ -469,12 +454,12 @@ def recognition_send_back(*, acting_user, achievement: Achievement, reason: str)
     achievement waits for a new decision (on appeal, if the decision was one)."""
     locked, cap = _start(acting_user, achievement, "send_back")
     decision = _pending(locked)
-    reason = _text(reason, field="reason", max_length=300)
+    reason = clean_text(reason, field="reason", max_length=300)
     decision.status = Recognition.Status.SENT_BACK
-    decision.checked_by = acting_user
-    decision.checked_at = timezone.now()
-    decision.check_note = reason
-    decision.save(update_fields=["status", "checked_by", "checked_at", "check_note"])
+    decision.re_reviewed_by = acting_user
+    decision.re_reviewed_at = timezone.now()
+    decision.re_review_note = reason
+    decision.save(update_fields=["status", "re_reviewed_by", "re_reviewed_at", "re_review_note"])
     record_step(
         locked,
         action="send_back",
@@ -500,7 +485,7 @@ def achievement_revoke(*, acting_user, achievement: Achievement, reason: str) ->
     """A centre administrator revokes a recognition (e.g. the evidence was forged); its
     credits leave the ledger by a reversing entry."""
     locked, cap = _start(acting_user, achievement, "revoke")
-    reason = _text(reason, field="reason", max_length=300)
+    reason = clean_text(reason, field="reason", max_length=300)
     entry = ledger_cancel(
         achievement=locked, kind=CreditEntry.Kind.REVERSAL, acting_user=acting_user, note=reason
     )

@@ -22,15 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Institution, InstitutionStaff
-from accounts.roles import has_role
+from accounts.roles import CENTRE_ADMIN, has_role
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
+from creditbank.text import clean_text
 
 from ..access import can_write, is_author, open_version_exists, writable_institutions
+from ..credits import credit_check
 from ..models import AchievementCategory, QualificationLevel, UnitStandard
 
 Status = UnitStandard.Status
-CENTRE_ADMIN = "centre_admin"
 
 # action → (statuses it may start from, status it leads to)
 STANDARD_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -47,7 +48,6 @@ NAME_MAX = UnitStandard._meta.get_field("name").max_length
 FIELD_MAX = UnitStandard._meta.get_field("field").max_length
 OUTCOMES_MAX = UnitStandard._meta.get_field("outcomes").max_length
 REASON_MAX = UnitStandard._meta.get_field("decision_reason").max_length
-CREDIT_MAX = Decimal("9999.99")
 CONTENT_FIELDS = ("code", "name", "field", "level", "credit_value", "outcomes")
 
 
@@ -58,13 +58,13 @@ def normalise_code(value: str) -> str:
 
 def _require_writer(acting_user, standard: UnitStandard) -> None:
     if not can_write(acting_user, standard):
-        raise ServiceError(
+        raise NotAllowed(
             _("Only the issuer's administrators and clerks may change this unit standard."),
             code="not_allowed",
         )
     institution = standard.issuing_institution
     if institution is not None and institution.status != Institution.Status.APPROVED:
-        raise ServiceError(
+        raise IllegalTransition(
             _("%(name)s is not approved at present, so its unit standards cannot be changed.")
             % {"name": institution.name},
             code="institution_not_approved",
@@ -73,7 +73,7 @@ def _require_writer(acting_user, standard: UnitStandard) -> None:
 
 def _require_centre_admin(acting_user) -> None:
     if not has_role(acting_user, CENTRE_ADMIN):
-        raise ServiceError(_("Only a centre administrator may do this."), code="not_allowed")
+        raise NotAllowed(_("Only a centre administrator may do this."), code="not_allowed")
 
 
 def _lock(standard: UnitStandard) -> UnitStandard:
@@ -87,24 +87,11 @@ def _lock(standard: UnitStandard) -> UnitStandard:
 # --- Content checks --------------------------------------------------------------------------
 
 
-def _check_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise ServiceError(_("This field is required."), field=field, code="required")
-    if len(value) > max_length:
-        raise ServiceError(
-            _("At most %(max)d characters, please.") % {"max": max_length},
-            field=field,
-            code="max_length",
-        )
-    return value
-
-
 def _check_content(*, code: str, name: str, field: str, level, credit_value, outcomes: str) -> dict:
     """The content of a standard, checked and normalised; a ``ServiceError`` names the field."""
     code = normalise_code(code)
     if not CODE_PATTERN.match(code):
-        raise ServiceError(
+        raise InvalidInput(
             _(
                 "Use 2 to 32 capital letters, digits, hyphens and dots, starting with a letter or "
                 "digit, e.g. CQ-IT-0001."
@@ -114,35 +101,16 @@ def _check_content(*, code: str, name: str, field: str, level, credit_value, out
         )
     checked = {
         "code": code,
-        "name": _check_text(name, field="name", max_length=NAME_MAX),
-        "field": _check_text(field, field="field", max_length=FIELD_MAX),
-        "outcomes": _check_text(
-            outcomes, field="outcomes", max_length=OUTCOMES_MAX, required=False
+        "name": clean_text(name, field="name", max_length=NAME_MAX),
+        "field": clean_text(field, field="field", max_length=FIELD_MAX),
+        "outcomes": clean_text(
+            outcomes, field="outcomes", max_length=OUTCOMES_MAX, required=False, multiline=True
         ),
     }
-    for text_field in ("name", "field"):
-        if re.search(r"[<>＜＞]", checked[text_field]):
-            raise ServiceError(
-                _("The characters < and > are not allowed here."),
-                field=text_field,
-                code="markup",
-            )
     if not isinstance(level, QualificationLevel) or not level.is_active:
-        raise ServiceError(_("Choose a level that is in use."), field="level", code="level")
-    if (
-        not isinstance(credit_value, Decimal)
-        or not credit_value.is_finite()
-        or credit_value <= 0
-        or credit_value > CREDIT_MAX
-        or credit_value != credit_value.quantize(Decimal("0.01"))
-    ):
-        raise ServiceError(
-            _("The credit value must be more than 0 and at most 9999.99, in hundredths."),
-            field="credit_value",
-            code="credit_value",
-        )
+        raise InvalidInput(_("Choose a level that is in use."), field="level", code="level")
     checked["level"] = level
-    checked["credit_value"] = credit_value
+    checked["credit_value"] = credit_check(credit_value, field="credit_value")
     return checked
 
 
@@ -160,8 +128,8 @@ def _summary(standard: UnitStandard) -> dict:
     }
 
 
-def _code_taken_error() -> ServiceError:
-    return ServiceError(
+def _code_taken_error() -> InvalidInput:
+    return InvalidInput(
         _("This code is already used by another unit standard."), field="code", code="code_taken"
     )
 
@@ -193,7 +161,7 @@ def unit_standard_create(
     else:
         institution = Institution.objects.select_for_update().get(pk=institution.pk)
         if not writable_institutions(acting_user).filter(pk=institution.pk).exists():
-            raise ServiceError(
+            raise NotAllowed(
                 _("You may draft unit standards only for an approved institution you work for."),
                 field="institution",
                 code="not_allowed",
@@ -232,12 +200,12 @@ def unit_standard_create(
 def _new_version_of(acting_user, approved: UnitStandard) -> UnitStandard:
     """Copy the locked, approved ``approved`` into a draft of the next version."""
     if approved.status != Status.APPROVED:
-        raise ServiceError(
+        raise IllegalTransition(
             _("A new version can only be made from the approved version."),
             code="illegal_transition",
         )
     if open_version_exists(approved.code):
-        raise ServiceError(
+        raise IllegalTransition(
             _("A new version of this unit standard is already being drafted or reviewed."),
             code="open_version_exists",
         )
@@ -258,7 +226,7 @@ def _new_version_of(acting_user, approved: UnitStandard) -> UnitStandard:
                 created_by=acting_user,
             )
     except IntegrityError as exc:
-        raise ServiceError(
+        raise IllegalTransition(
             _("A new version of this unit standard is already being drafted or reviewed."),
             code="open_version_exists",
         ) from exc
@@ -306,7 +274,7 @@ def unit_standard_update(
     if locked.status == Status.APPROVED:
         locked = _new_version_of(acting_user, locked)
     elif locked.status not in EDITABLE:
-        raise ServiceError(
+        raise IllegalTransition(
             _("A unit standard that is “%(status)s” cannot be edited.")
             % {"status": locked.get_status_display()},
             code="not_editable",
@@ -321,7 +289,7 @@ def unit_standard_update(
     )
     if content["code"] != locked.code:
         if locked.version != 1 or locked.previous_version_id is not None:
-            raise ServiceError(
+            raise InvalidInput(
                 _("The code stays the same in every version of a unit standard."),
                 field="code",
                 code="code_fixed",
@@ -352,7 +320,7 @@ def unit_standard_update(
 
 def _check_from(locked: UnitStandard, action: str) -> None:
     if locked.status not in STANDARD_TRANSITIONS[action][0]:
-        raise ServiceError(
+        raise IllegalTransition(
             _("A unit standard that is “%(status)s” cannot be changed this way.")
             % {"status": locked.get_status_display()},
             code="illegal_transition",
@@ -394,13 +362,13 @@ def unit_standard_submit(*, acting_user, standard: UnitStandard) -> UnitStandard
 def _check_reason(reason: str, *, required: bool) -> str:
     reason = " ".join(reason.split())
     if required and not reason:
-        raise ServiceError(
+        raise InvalidInput(
             _("Please give the reason; the issuer will see it."),
             field="reason",
             code="reason_required",
         )
     if len(reason) > REASON_MAX:
-        raise ServiceError(
+        raise InvalidInput(
             _("At most %(max)d characters, please.") % {"max": REASON_MAX},
             field="reason",
             code="max_length",
@@ -420,12 +388,12 @@ def unit_standard_decide(
     submitted. Approving version n+1 retires the version it replaces, in the same transaction.
     """
     if decision not in ("approve", "reject"):
-        raise ServiceError(_("Unknown decision."), field="decision", code="unknown_decision")
+        raise InvalidInput(_("Unknown decision."), field="decision", code="unknown_decision")
     _require_centre_admin(acting_user)
     reason = _check_reason(reason, required=decision == "reject")
     locked = _lock(standard)
     if is_author(acting_user, locked):
-        raise ServiceError(
+        raise NotAllowed(
             _(
                 "You wrote this version of the unit standard, so another centre administrator "
                 "must decide on it."
@@ -438,7 +406,7 @@ def unit_standard_decide(
             institution_id=locked.issuing_institution_id, user=acting_user
         ).exists()
     ):
-        raise ServiceError(
+        raise NotAllowed(
             _("You work for the issuing institution, so another centre administrator must decide."),
             code="own_institution",
         )
@@ -446,7 +414,7 @@ def unit_standard_decide(
     if decision == "approve":
         institution = locked.issuing_institution
         if institution is not None and institution.status != Institution.Status.APPROVED:
-            raise ServiceError(
+            raise IllegalTransition(
                 _("%(name)s is not approved at present; its standards cannot be approved.")
                 % {"name": institution.name},
                 code="institution_not_approved",
@@ -548,10 +516,14 @@ def qualification_level_update(
     Its code and number stay: standards and credits are stated at them. A level taken out of
     use keeps its standards but is not offered for new ones. Long texts are audited by length."""
     values = {
-        "name_zh": _check_text(name_zh, field="name_zh", max_length=60),
-        "name_en": _check_text(name_en, field="name_en", max_length=60),
-        "descriptor_zh": _check_text(descriptor_zh, field="descriptor_zh", max_length=2000),
-        "descriptor_en": _check_text(descriptor_en, field="descriptor_en", max_length=2000),
+        "name_zh": clean_text(name_zh, field="name_zh", max_length=60),
+        "name_en": clean_text(name_en, field="name_en", max_length=60),
+        "descriptor_zh": clean_text(
+            descriptor_zh, field="descriptor_zh", max_length=2000, multiline=True
+        ),
+        "descriptor_en": clean_text(
+            descriptor_en, field="descriptor_en", max_length=2000, multiline=True
+        ),
         "is_active": bool(is_active),
     }
     return _reference_update(acting_user, level, "qualification_level.update", values)
@@ -572,16 +544,20 @@ def achievement_category_update(
     """A centre administrator changes a category's names, the evidence it needs, its default
     validity (``None``: never expires; else 1–100 years) or whether it is in use."""
     if validity_years is not None and not 1 <= validity_years <= 100:
-        raise ServiceError(
+        raise InvalidInput(
             _("Give a whole number of years from 1 to 100, or leave it empty."),
             field="validity_years",
             code="validity_years",
         )
     values = {
-        "name_zh": _check_text(name_zh, field="name_zh", max_length=60),
-        "name_en": _check_text(name_en, field="name_en", max_length=60),
-        "evidence_zh": _check_text(evidence_zh, field="evidence_zh", max_length=2000),
-        "evidence_en": _check_text(evidence_en, field="evidence_en", max_length=2000),
+        "name_zh": clean_text(name_zh, field="name_zh", max_length=60),
+        "name_en": clean_text(name_en, field="name_en", max_length=60),
+        "evidence_zh": clean_text(
+            evidence_zh, field="evidence_zh", max_length=2000, multiline=True
+        ),
+        "evidence_en": clean_text(
+            evidence_en, field="evidence_en", max_length=2000, multiline=True
+        ),
         "validity_years": validity_years,
         "is_active": bool(is_active),
     }

@@ -18,12 +18,13 @@ that changes the status.
 ``AchievementEvent`` (the history the learner reads), an audit event and a notice.
 """
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services.notices import notice_send
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition
 
 from ..models import ACHIEVEMENT_TRANSITIONS, Achievement, AchievementEvent
 
@@ -38,7 +39,7 @@ def require_status(achievement: Achievement, action: str | frozenset[str]) -> No
     status it may start from."""
     allowed = ACHIEVEMENT_TRANSITIONS[action][0] if isinstance(action, str) else action
     if achievement.status not in allowed:
-        raise ServiceError(
+        raise IllegalTransition(
             _("An achievement that is “%(status)s” cannot be changed this way.")
             % {"status": achievement.get_status_display()},
             code="illegal_transition",
@@ -92,7 +93,7 @@ def record_step(
             user=achievement.account.user,
             title=title,
             body=body,
-            link=f"/my/achievements/{achievement.pk}/",
+            link=reverse("achievements:achievement_detail", args=[achievement.pk]),
         )
     return event
 

@@ -11,31 +11,39 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import has_role
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, NotAllowed, ServiceError
+from creditbank.pages import paginate, refuse
 from creditbank.workdays import working_days_between
 
-from .. import services
-from ..access import REVIEW_QUEUES, achievement_for_review, allowed_actions, review_queue_for
+from .. import selectors, services
+from ..access import REVIEW_QUEUES, achievement_for_review, allowed_actions
 from ..forms.review import STEP_FORMS
-from .deposits import _page, _refuse, masked_name
 
+# queue (``access.REVIEW_QUEUES``) → the slug of its address and URL name, as published before
+# the queues were named by their steps: /review/check/ is ``review_check_queue``.
+QUEUE_SLUGS = {
+    "first_check": "check",
+    "decision": "decide",
+    "re_review": "confirm",
+    "appeals": "appeals",
+}
 QUEUE_TITLES = {
-    "check": gettext_lazy("First check"),
-    "decide": gettext_lazy("Recognition decisions"),
-    "confirm": gettext_lazy("Centre re-review"),
+    "first_check": gettext_lazy("First check"),
+    "decision": gettext_lazy("Recognition decisions"),
+    "re_review": gettext_lazy("Centre re-review"),
     "appeals": gettext_lazy("Appeals"),
 }
 QUEUE_HELP = {
-    "check": gettext_lazy(
+    "first_check": gettext_lazy(
         "Applications received at your branch, or for your member institution's own outcomes: "
         "check that the evidence is complete and authentic, then forward each one or return "
         "it to the learner saying what is missing."
     ),
-    "decide": gettext_lazy(
+    "decision": gettext_lazy(
         "Achievements that passed the first check: recognise each one against a unit standard "
         "or at a stated credit value and level, or reject it with a reason."
     ),
-    "confirm": gettext_lazy(
+    "re_review": gettext_lazy(
         "Recognitions above the re-review threshold: confirm or send back decisions that "
         "someone else made. You cannot re-review your own decisions."
     ),
@@ -74,20 +82,6 @@ STEP_TITLES = {
 STEP_ORDER = ["forward", "return", "recognise", "reject", "confirm", "send_back", "revoke"]
 
 
-# What a queue shows of each achievement: only these columns are read (the learner's account
-# row holds much more, such as the encrypted ID number).
-QUEUE_FIELDS = (
-    "title",
-    "issuer_name",
-    "status_changed_at",
-    "account__account_number",
-    "account__real_name",
-    "category__name_zh",
-    "category__name_en",
-    "issuer_institution__name",
-)
-
-
 @login_required
 @require_GET
 def review_queue(request, queue: str):
@@ -95,12 +89,8 @@ def review_queue(request, queue: str):
     _status, roles = REVIEW_QUEUES[queue]
     if not has_role(request.user, *roles):
         raise PermissionDenied
-    achievements = (
-        review_queue_for(request.user, queue)
-        .select_related("account", "category", "issuer_institution")
-        .only(*QUEUE_FIELDS)
-    )
-    page = _page(request, achievements)
+    achievements = selectors.review_queue_rows(request.user, queue)
+    page = paginate(request, achievements)
     today = timezone.localdate()
     due = settings.CREDITBANK_REVIEW_DUE_WORKING_DAYS
     rows = []
@@ -109,13 +99,17 @@ def review_queue(request, queue: str):
         rows.append(
             {
                 "achievement": achievement,
-                "learner": masked_name(achievement.account.real_name),
+                "learner_name": selectors.masked_name(achievement.account.real_name),
                 "age": age,
                 "overdue": age > due,
             }
         )
     queues = [
-        {"name": name, "title": QUEUE_TITLES[name], "url_name": f"review_{name}_queue"}
+        {
+            "name": name,
+            "title": QUEUE_TITLES[name],
+            "url_name": f"achievements:review_{QUEUE_SLUGS[name]}_queue",
+        }
         for name, (_s, queue_roles) in REVIEW_QUEUES.items()
         if has_role(request.user, *queue_roles)
     ]
@@ -146,10 +140,10 @@ def _review_page(request, achievement, *, bound=None, status=200):
         "events": list(achievement.events.timeline()),
         "decisions": list(
             achievement.decisions.select_related(
-                "unit_standard", "level", "decided_by", "checked_by"
+                "unit_standard", "level", "decided_by", "re_reviewed_by"
             )
         ),
-        "learner": masked_name(achievement.account.real_name),
+        "learner_name": selectors.masked_name(achievement.account.real_name),
         "steps": steps,
         "staff_view": True,
     }
@@ -166,8 +160,9 @@ def review_detail(request, pk):
 @require_POST
 def review_step(request, pk, action: str):
     """Take one step: the access helper refuses (403) anyone who may not take it in any
-    capacity — the maker of a decision asked to check it included; the service checks again
-    under lock, and a refusal of the status lands beside the form."""
+    capacity — the maker of a decision asked to re-review it included; the service checks again
+    under lock: a step the status no longer allows (someone acted first) is told in a message
+    on the page, any other refusal beside the form."""
     achievement = achievement_for_review(request.user, pk, action=action)
     form = STEP_FORMS[action](request.POST, prefix=action)
     if form.is_valid():
@@ -175,15 +170,15 @@ def review_step(request, pk, action: str):
             STEP_SERVICES[action](
                 acting_user=request.user, achievement=achievement, **form.cleaned_data
             )
-        except ServiceError as exc:
-            if exc.code == "not_allowed":
-                raise PermissionDenied from exc
-            if exc.code != "illegal_transition":
-                _refuse(form, exc)
-                return _review_page(request, achievement, bound={action: form})
+        except NotAllowed as exc:
+            raise PermissionDenied from exc
+        except IllegalTransition as exc:
             # Someone else took a step first, or the status never allowed this one.
             messages.error(request, exc.message)
+        except ServiceError as exc:
+            refuse(form, exc)
+            return _review_page(request, achievement, bound={action: form})
         else:
             messages.success(request, str(STEP_DONE[action]))
-        return redirect("review_detail", pk=achievement.pk)
+        return redirect("achievements:review_detail", pk=achievement.pk)
     return _review_page(request, achievement, bound={action: form})

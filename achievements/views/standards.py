@@ -2,20 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import role_required
-from creditbank.errors import ServiceError
+from accounts.roles import CENTRE_ADMIN
+from creditbank.errors import NotAllowed, ServiceError
+from creditbank.pages import filter_query, form_page, paginate, refusal, refuse, status_for
 
 from .. import services
 from ..access import (
-    CENTRE_ADMIN,
     INSTITUTION_STAFF,
     STANDARD_WRITERS,
     achievement_category_for,
@@ -44,25 +43,8 @@ from ..models import AchievementCategory, QualificationLevel, UnitStandard
 Status = UnitStandard.Status
 
 
-def _refuse(form, exc: ServiceError) -> None:
-    """Show a service's refusal beside its field (or above the form)."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, ValidationError(exc.message, code=exc.code))
-
-
-def _paginate(request, items, per_page: int = 20):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
-def _filter_query(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-def _form_page(request, form, *, title, submit, cancel: str, intro="", status=200):
-    context = {"form": form, "title": title, "submit": submit, "cancel": cancel, "intro": intro}
-    return render(request, "achievements/form.html", context, status=status)
+# The link above every form page of the standards: back to the guidance they belong to.
+GUIDE = (reverse_lazy("achievements:standard_guide"), gettext_lazy("Standards guidance"))
 
 
 # --- Public standards guidance (标准指南) ------------------------------------------------------
@@ -124,7 +106,7 @@ def standard_list(request):
     standards = UnitStandard.objects.published()
     if form.is_valid():
         standards = form.filter(standards)
-    context = {"form": form, "page": _paginate(request, standards), "query": _filter_query(request)}
+    context = {"form": form, "page": paginate(request, standards), "query": filter_query(request)}
     return render(request, "achievements/standard_list.html", context)
 
 
@@ -152,16 +134,17 @@ def level_edit(request, pk):
                 acting_user=request.user, level=level, **form.cleaned_data
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The level was saved."))
-            return redirect("level_detail", pk=level.pk)
-    return _form_page(
+            return redirect("achievements:level_detail", pk=level.pk)
+    return form_page(
         request,
         form,
+        back=GUIDE,
         title=_("Edit level %(number)d") % {"number": level.number},
         submit=gettext_lazy("Save"),
-        cancel=reverse("level_detail", args=[level.pk]),
+        cancel=reverse("achievements:level_detail", args=[level.pk]),
         intro=gettext_lazy(
             "The level's code and number stay the same: unit standards and credits refer to them."
         ),
@@ -182,16 +165,17 @@ def category_edit(request, pk):
                 acting_user=request.user, category=category, **form.cleaned_data
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The category was saved."))
-            return redirect("category_list")
-    return _form_page(
+            return redirect("achievements:category_list")
+    return form_page(
         request,
         form,
+        back=GUIDE,
         title=_("Edit the category “%(name)s”") % {"name": category.name},
         submit=gettext_lazy("Save"),
-        cancel=reverse("category_list"),
+        cancel=reverse("achievements:category_list"),
     )
 
 
@@ -209,8 +193,8 @@ def standard_manage(request):
         standards = form.filter(standards)
     context = {
         "form": form,
-        "page": _paginate(request, standards),
-        "query": _filter_query(request),
+        "page": paginate(request, standards),
+        "query": filter_query(request),
         "can_create": is_centre_admin(request.user) or writable_institutions(request.user).exists(),
         "is_centre_admin": is_centre_admin(request.user),
     }
@@ -230,25 +214,26 @@ def standard_create(request):
                 acting_user=request.user, institution=data.pop("issuer"), **data
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("The draft was saved. Submit it when it is ready for the centre's decision."),
             )
-            return redirect("standard_manage_detail", pk=standard.pk)
+            return redirect("achievements:standard_manage_detail", pk=standard.pk)
     intro = ""
     if not choices:
         intro = _(
             "You can draft unit standards only for an approved institution where you are an "
             "administrator or clerk."
         )
-    return _form_page(
+    return form_page(
         request,
         form,
+        back=GUIDE,
         title=gettext_lazy("New unit standard"),
         submit=gettext_lazy("Save the draft"),
-        cancel=reverse("standard_manage"),
+        cancel=reverse("achievements:standard_manage"),
         intro=intro,
     )
 
@@ -259,17 +244,19 @@ ACTION_LABELS = {
 }
 
 
-def _manage_detail(request, standard, *, bound=None, status=200):
-    """The management page of a standard; ``bound`` is a refused form to show with its errors."""
+def _manage_detail(request, standard, *, retire_form=None, refused=None, status=200):
+    """The management page of a standard; ``retire_form`` is a refused retirement to show with
+    its errors, ``refused`` a refusal with no form left to sit in."""
     actions = unit_standard_actions(request.user, standard)
     buttons = [
-        (ACTION_LABELS[a], reverse(f"standard_{a}", args=[standard.pk]))
+        (ACTION_LABELS[a], reverse(f"achievements:standard_{a}", args=[standard.pk]))
         for a in actions
         if a in ACTION_LABELS
     ]
-    retire_form = None
-    if "retire" in actions:
-        retire_form = bound if isinstance(bound, ReasonForm) else ReasonForm(prefix="retire")
+    if "retire" not in actions:
+        retire_form = None
+    elif retire_form is None:
+        retire_form = ReasonForm(prefix="retire")
     versions = (
         UnitStandard.objects.filter(code=standard.code)
         .select_related("decided_by")
@@ -281,7 +268,7 @@ def _manage_detail(request, standard, *, bound=None, status=200):
         "can_edit": "edit" in actions,
         "can_decide": "approve" in actions,
         "retire_form": retire_form,
-        "refused": bound if isinstance(bound, ConfirmForm) else None,
+        "refused": refused,
         "versions": versions,
     }
     return render(request, "achievements/standard_manage_detail.html", context, status=status)
@@ -314,7 +301,7 @@ def standard_edit(request, pk):
                 acting_user=request.user, standard=standard, **form.cleaned_data
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             if saved.pk != standard.pk:
                 messages.success(
@@ -327,7 +314,7 @@ def standard_edit(request, pk):
                 )
             else:
                 messages.success(request, _("The draft was saved."))
-            return redirect("standard_manage_detail", pk=saved.pk)
+            return redirect("achievements:standard_manage_detail", pk=saved.pk)
     intro = ""
     if standard.status == Status.APPROVED:
         intro = _(
@@ -338,13 +325,14 @@ def standard_edit(request, pk):
         intro = _("A unit standard that is “%(status)s” cannot be edited.") % {
             "status": standard.get_status_display()
         }
-    return _form_page(
+    return form_page(
         request,
         form,
+        back=GUIDE,
         title=_("Edit %(code)s version %(version)d")
         % {"code": standard.code, "version": standard.version},
         submit=gettext_lazy("Save"),
-        cancel=reverse("standard_manage_detail", args=[standard.pk]),
+        cancel=reverse("achievements:standard_manage_detail", args=[standard.pk]),
         intro=intro,
     )
 
@@ -356,13 +344,10 @@ def standard_submit(request, pk):
     try:
         services.unit_standard_submit(acting_user=request.user, standard=standard)
     except ServiceError as exc:
-        form = ConfirmForm(request.POST)
-        form.is_valid()
-        _refuse(form, exc)
         standard.refresh_from_db()
-        return _manage_detail(request, standard, bound=form)
+        return _manage_detail(request, standard, refused=refusal(exc))
     messages.success(request, _("The unit standard was submitted to the centre for a decision."))
-    return redirect("standard_manage_detail", pk=standard.pk)
+    return redirect("achievements:standard_manage_detail", pk=standard.pk)
 
 
 @login_required
@@ -372,16 +357,13 @@ def standard_new_version(request, pk):
     try:
         draft = services.unit_standard_new_version(acting_user=request.user, standard=standard)
     except ServiceError as exc:
-        form = ConfirmForm(request.POST)
-        form.is_valid()
-        _refuse(form, exc)
-        return _manage_detail(request, standard, bound=form)
+        return _manage_detail(request, standard, refused=refusal(exc))
     messages.success(
         request,
         _("Version %(version)d was started as a draft. Make the changes and submit it.")
         % {"version": draft.version},
     )
-    return redirect("standard_edit", pk=draft.pk)
+    return redirect("achievements:standard_edit", pk=draft.pk)
 
 
 COMPARED = (
@@ -395,8 +377,6 @@ DECIDED = {
     "approve": gettext_lazy("The unit standard was approved and is now published."),
     "reject": gettext_lazy("The unit standard was returned to its issuer as a draft."),
 }
-# Refusals that are about who the decider is, not about the input: answered 403.
-NOT_YOURS = frozenset({"own_standard", "own_institution"})
 
 
 def _comparison(standard):
@@ -431,13 +411,16 @@ def standard_decide(request, pk):
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
             )
-        except ServiceError as exc:
-            _refuse(form, exc)
-            status = 403 if exc.code in NOT_YOURS else 200
+        except NotAllowed as exc:  # about who decides (an author, the issuer's staff)
+            refuse(form, exc)
+            status = status_for(exc)
+            standard.refresh_from_db()
+        except ServiceError as exc:  # about the input or the status: shown on the form
+            refuse(form, exc)
             standard.refresh_from_db()
         else:
             messages.success(request, DECIDED[form.cleaned_data["decision"]])
-            return redirect("standard_manage_detail", pk=standard.pk)
+            return redirect("achievements:standard_manage_detail", pk=standard.pk)
     context = {
         "standard": standard,
         "form": form,
@@ -459,15 +442,15 @@ def standard_retire(request, pk):
                 acting_user=request.user, standard=standard, reason=form.cleaned_data["reason"]
             )
         except ServiceError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The unit standard was retired."))
-            return redirect("standard_manage_detail", pk=standard.pk)
+            return redirect("achievements:standard_manage_detail", pk=standard.pk)
     standard.refresh_from_db()
     if standard.status != Status.APPROVED:  # no retire form left to show the refusal in
         refused = ConfirmForm({})
         refused.is_valid()
         for error in form.errors.values():
             refused.add_error(None, error)
-        return _manage_detail(request, standard, bound=refused)
-    return _manage_detail(request, standard, bound=form)
+        return _manage_detail(request, standard, refused=refused)
+    return _manage_detail(request, standard, retire_form=form)

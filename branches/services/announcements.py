@@ -13,12 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput
+from creditbank.text import clean_text
 
 from ..models import Announcement
 from ._summary import changes
 
 Status = Announcement.Status
+TITLE_MAX = Announcement._meta.get_field("title").max_length
+BODY_MAX = Announcement._meta.get_field("body").max_length
 
 # action → (statuses it may start from, status it leads to)
 ANNOUNCEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -50,19 +53,23 @@ def _summary(announcement: Announcement) -> dict:
     }
 
 
-def _check_content(kind: str, title: str, body: str) -> None:
+def _check_content(kind: str, title: str, body: str) -> tuple[str, str]:
+    """The title and text normalised as the form does (creditbank.text)."""
     if kind not in Announcement.Kind.values:
-        raise ServiceError(_("Unknown kind of announcement."), field="kind", code="unknown_kind")
-    if not title.strip():
-        raise ServiceError(_("Please give a title."), field="title", code="required")
-    if not body.strip():
-        raise ServiceError(_("Please write the text."), field="body", code="required")
+        raise InvalidInput(_("Unknown kind of announcement."), field="kind", code="unknown_kind")
+    title = clean_text(title, field="title", max_length=TITLE_MAX, required=False)
+    if not title:
+        raise InvalidInput(_("Please give a title."), field="title", code="required")
+    body = clean_text(body, field="body", max_length=BODY_MAX, required=False, multiline=True)
+    if not body:
+        raise InvalidInput(_("Please write the text."), field="body", code="required")
+    return title, body
 
 
 @transaction.atomic
 def announcement_create(*, acting_user, kind: str, title: str, body: str) -> Announcement:
     """Draft an announcement or policy document. Nothing is public until it is published."""
-    _check_content(kind, title, body)
+    title, body = _check_content(kind, title, body)
     announcement = Announcement.objects.create(
         kind=kind, title=title, body=body, status=Status.DRAFT, created_by=acting_user
     )
@@ -83,11 +90,11 @@ def announcement_update(
     is refused (unpublish it first)."""
     announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
     if announcement.status not in EDITABLE:
-        raise ServiceError(
+        raise IllegalTransition(
             _("A published announcement cannot be edited; unpublish it first."),
             code="not_editable",
         )
-    _check_content(kind, title, body)
+    title, body = _check_content(kind, title, body)
     before = _summary(announcement)
     body_changed = announcement.body != body
     announcement.kind, announcement.title, announcement.body = kind, title, body
@@ -108,7 +115,7 @@ def _transition(acting_user, announcement: Announcement, action: str) -> Announc
     sources, target = ANNOUNCEMENT_TRANSITIONS[action]
     announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
     if announcement.status not in sources:
-        raise ServiceError(
+        raise IllegalTransition(
             _("An announcement that is “%(status)s” cannot be changed this way.")
             % {"status": announcement.get_status_display()},
             code="illegal_transition",

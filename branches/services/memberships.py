@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Institution
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput
+from creditbank.text import clean_text
 
 from ..models import AllianceMembership, BranchCentre
 from ._summary import changes, snapshot
@@ -30,6 +31,7 @@ MEMBERSHIP_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "reinstate": (frozenset({Status.SUSPENDED}), Status.ACTIVE),
     "end": (frozenset({Status.ACTIVE, Status.SUSPENDED}), Status.ENDED),
 }
+REASON_MAX = AllianceMembership._meta.get_field("status_reason").max_length
 MEMBERSHIP_FIELDS = ("institution", "branch", "joined_on", "pilot_batch", "status", "status_reason")
 
 
@@ -42,14 +44,14 @@ def membership_actions(membership: AllianceMembership) -> list[str]:
 
 def _check_joined_on(joined_on: datetime.date) -> None:
     if joined_on > timezone.localdate():
-        raise ServiceError(
+        raise InvalidInput(
             _("The join date cannot be in the future."), field="joined_on", code="future_date"
         )
 
 
 def _check_approved(institution: Institution, field: str | None = "institution") -> None:
     if institution.status != Institution.Status.APPROVED:
-        raise ServiceError(
+        raise InvalidInput(
             _(
                 "%(name)s is not an approved institution (its status is “%(status)s”). Only "
                 "approved institutions can be alliance members; the centre must approve its "
@@ -84,7 +86,7 @@ def membership_create(
     existing = AllianceMembership.objects.select_for_update().filter(institution=institution)
     membership = existing.first()
     if membership is not None and membership.status != Status.ENDED:
-        raise ServiceError(
+        raise InvalidInput(
             _("%(name)s is already an alliance member (status: %(status)s).")
             % {"name": institution.name, "status": membership.get_status_display()},
             field="institution",
@@ -129,7 +131,7 @@ def membership_update(
     membership. An ended membership is history and is not edited."""
     membership = AllianceMembership.objects.select_for_update().get(pk=membership.pk)
     if membership.status == Status.ENDED:
-        raise ServiceError(
+        raise IllegalTransition(
             _("This membership has ended and can no longer be changed."), code="ended"
         )
     _check_joined_on(joined_on)
@@ -152,14 +154,14 @@ def _transition(acting_user, membership: AllianceMembership, action: str, reason
         .get(pk=membership.pk)
     )
     if membership.status not in sources:
-        raise ServiceError(
+        raise IllegalTransition(
             _("A membership that is “%(status)s” cannot be changed this way.")
             % {"status": membership.get_status_display()},
             code="illegal_transition",
         )
-    reason = " ".join((reason or "").split())
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX, required=False)
     if not reason:
-        raise ServiceError(_("Please give a reason."), field="reason", code="reason_required")
+        raise InvalidInput(_("Please give a reason."), field="reason", code="reason_required")
     if target == Status.ACTIVE:
         _check_approved(membership.institution, field=None)
     before = {"status": membership.status, "reason": membership.status_reason}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Institution
 from creditbank.audit import audit_record
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, InvalidInput
 
 from ..models import BranchCentre, Centre, District, ServicePoint, StaffAssignment
 from ._summary import changes, snapshot
@@ -29,14 +29,14 @@ SERVICE_POINT_FIELDS = (
 STAFF_FIELDS = ("user", "branch", "service_point", "role")
 
 
-def _duplicate_branch_name() -> ServiceError:
-    return ServiceError(
+def _duplicate_branch_name() -> InvalidInput:
+    return InvalidInput(
         _("A branch centre with this name already exists."), field="name", code="duplicate"
     )
 
 
-def _duplicate_point_name() -> ServiceError:
-    return ServiceError(
+def _duplicate_point_name() -> InvalidInput:
+    return InvalidInput(
         _("This branch centre already has a service point with this name."),
         field="name",
         code="duplicate",
@@ -45,7 +45,7 @@ def _duplicate_point_name() -> ServiceError:
 
 def _check_host(host: Institution | None) -> None:
     if host is not None and host.status != Institution.Status.APPROVED:
-        raise ServiceError(
+        raise InvalidInput(
             _(
                 "%(name)s is not an approved institution (its status is “%(status)s”); only "
                 "approved institutions can host a service point."
@@ -67,7 +67,9 @@ def branch_create(
     """
     centre = Centre.objects.select_for_update().order_by("pk").first()
     if centre is None:
-        raise ServiceError(_("The municipal centre has not been set up yet."), code="no_centre")
+        raise IllegalTransition(
+            _("The municipal centre has not been set up yet."), code="no_centre"
+        )
     if BranchCentre.objects.filter(name=name).exists():
         raise _duplicate_branch_name()
     try:
@@ -184,7 +186,7 @@ def service_point_update(
     if ServicePoint.objects.filter(branch=target, name=name).exclude(pk=point.pk).exists():
         raise _duplicate_point_name()
     if target.pk != point.branch_id and point.staff.exists():
-        raise ServiceError(
+        raise IllegalTransition(
             _(
                 "Staff are posted to this service point; remove or change their postings "
                 "before moving it to another branch centre."
@@ -227,19 +229,19 @@ def staff_assignment_create(
     authentication at their next page.
     """
     if role not in StaffAssignment.Role.values:
-        raise ServiceError(_("Unknown role."), field="role", code="unknown_role")
+        raise InvalidInput(_("Unknown role."), field="role", code="unknown_role")
     person = User.objects.select_for_update().get(pk=user.pk)
     if not person.is_active:
-        raise ServiceError(
+        raise InvalidInput(
             _("This person's account is deactivated."), field="user", code="inactive"
         )
     if service_point is not None and service_point.branch_id != branch.pk:
-        raise ServiceError(
+        raise InvalidInput(
             _("This service point belongs to another branch centre."),
             field="service_point",
             code="wrong_branch",
         )
-    duplicate = ServiceError(
+    duplicate = InvalidInput(
         _("This person already holds this role at this branch centre."),
         field="user",
         code="duplicate",
@@ -268,7 +270,7 @@ def staff_assignment_remove(*, acting_user, assignment: StaffAssignment) -> None
     """End a posting. Removing one that is already gone is refused (two clicks, two tabs)."""
     locked = StaffAssignment.objects.select_for_update().filter(pk=assignment.pk).first()
     if locked is None:
-        raise ServiceError(_("This posting has already been removed."), code="already_removed")
+        raise IllegalTransition(_("This posting has already been removed."), code="already_removed")
     before = snapshot(locked, STAFF_FIELDS)
     pk = locked.pk
     locked.delete()

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import role_required
 from accounts.forms.learners import OpenInPersonForm, OpenOnlineForm, ReasonForm, VerifyForm
 from accounts.models import LearnerAccount
+from accounts.roles import BRANCH_ROLES
 from accounts.services import (
     learner_account_close,
     learner_account_freeze,
@@ -21,12 +21,11 @@ from accounts.services import (
     learner_id_reveal,
 )
 from creditbank.errors import ServiceError
+from creditbank.pages import filter_query, paginate, refuse
 
 from ..access import learner_account_for, learner_accounts_for, staff_branch_ids
 from ..models import BranchCentre, ServicePoint
 from ..services.accounts import account_open_in_person, account_open_online
-
-BRANCH_STAFF = ("branch_staff", "branch_manager")
 
 
 @login_required
@@ -34,7 +33,7 @@ BRANCH_STAFF = ("branch_staff", "branch_manager")
 def account_open(request):
     """A signed-in person opens their learning account online (pending verification)."""
     if LearnerAccount.objects.filter(user=request.user).exists():
-        return redirect("my_account")
+        return redirect("accounts:my_account")
     form = OpenOnlineForm(
         request.POST or None,
         request.FILES or None,
@@ -49,17 +48,17 @@ def account_open(request):
                 id_image=form.cleaned_data["id_image"],
             )
         except ServiceError as exc:
-            form.add_error(exc.field, exc.message)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("Your learning account is open and waits for real-name verification."),
             )
-            return redirect("my_account")
+            return redirect("accounts:my_account")
     return render(request, "branches/account_open.html", {"form": form})
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 def desk_accounts(request):
     """The accounts of my branches: those waiting for verification first, then the newest."""
     accounts = learner_accounts_for(request.user).select_related("home__branch")
@@ -75,9 +74,7 @@ def desk_accounts(request):
             output_field=IntegerField(),
         )
     ).order_by("waiting", "created_at" if status == "pending_verification" else "-created_at")
-    page = Paginator(accounts, 25).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
+    page = paginate(request, accounts, per_page=25)
     return render(
         request,
         "branches/desk_accounts.html",
@@ -86,12 +83,12 @@ def desk_accounts(request):
             "status": status,
             "q": query,
             "statuses": LearnerAccount.Status.choices,
-            "query": query_string.urlencode(),
+            "query": filter_query(request),
         },
     )
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 @require_http_methods(["GET", "POST"])
 def desk_account_new(request):
     """Branch staff open an account in person, after seeing the original ID."""
@@ -106,21 +103,20 @@ def desk_account_new(request):
                 service_point=form.cleaned_data["service_point"],
                 identity=form.identity(),
                 email=form.cleaned_data["email"],
-                base_url=request.build_absolute_uri("/")[:-1],
             )
         except ServiceError as exc:
-            form.add_error(exc.field, exc.message)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("Account %(number)s is open; the person has been e-mailed a link.")
                 % {"number": account.account_number},
             )
-            return redirect("desk_account", pk=account.pk)
+            return redirect("branches:desk_account", pk=account.pk)
     return render(request, "branches/desk_account_new.html", {"form": form})
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 def desk_account(request, pk):
     account = learner_account_for(request.user, pk, write=True)
     return render(
@@ -141,7 +137,7 @@ _TRANSITIONS = {
 }
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 @require_POST
 def desk_account_verify(request, pk):
     account = learner_account_for(request.user, pk, write=True)
@@ -150,10 +146,10 @@ def desk_account_verify(request, pk):
         try:
             learner_account_verify(acting_user=request.user, account=account, **form.cleaned_data)
         except ServiceError as exc:
-            form.add_error(exc.field, exc.message)
+            refuse(form, exc)
         else:
             messages.success(request, _("The account is verified and active."))
-            return redirect("desk_account", pk=pk)
+            return redirect("branches:desk_account", pk=pk)
     return render(
         request,
         "branches/desk_account.html",
@@ -161,7 +157,7 @@ def desk_account_verify(request, pk):
     )
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 @require_POST
 def desk_account_status(request, pk, action):
     if action not in _TRANSITIONS:
@@ -173,10 +169,10 @@ def desk_account_status(request, pk, action):
         try:
             service(acting_user=request.user, account=account, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            refuse(form, exc)
         else:
             messages.success(request, str(done))
-            return redirect("desk_account", pk=pk)
+            return redirect("branches:desk_account", pk=pk)
     return render(
         request,
         "branches/desk_account.html",
@@ -184,7 +180,7 @@ def desk_account_status(request, pk, action):
     )
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 @require_POST
 @never_cache
 def desk_account_reveal(request, pk):
@@ -203,7 +199,7 @@ def desk_account_reveal(request, pk):
     )
 
 
-@role_required(*BRANCH_STAFF)
+@role_required(*BRANCH_ROLES)
 @never_cache
 def desk_account_id_image(request, pk):
     """The uploaded ID image, as a download that is never cached or rendered inline."""

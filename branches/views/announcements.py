@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import role_required
+from accounts.roles import CENTRE_ADMIN
 from creditbank.errors import ServiceError
+from creditbank.pages import filter_query, form_page, paginate, refuse
 
 from .. import services
-from ..access import CENTRE_ADMIN, announcement_for, announcements_for, is_centre_admin
+from ..access import announcement_for, announcements_for, is_centre_admin
 from ..forms import AnnouncementFilterForm, AnnouncementForm, ConfirmForm
 from ..selectors import published_announcements
-from ._helpers import add_service_error, filter_query, form_page, paginate
 
 
 @require_GET
@@ -42,7 +43,7 @@ ACTION_LABELS = {
 def _detail(request, announcement, *, form=None, status=200):
     admin = is_centre_admin(request.user)
     actions = [
-        (ACTION_LABELS[action], reverse(f"announcement_{action}", args=[announcement.pk]))
+        (ACTION_LABELS[action], reverse(f"branches:announcement_{action}", args=[announcement.pk]))
         for action in (services.announcement_actions(announcement) if admin else [])
     ]
     context = {
@@ -84,16 +85,16 @@ def announcement_create(request):
                 acting_user=request.user, **form.cleaned_data
             )
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The draft was saved. It is not public until published."))
-            return redirect("announcement_detail", pk=announcement.pk)
+            return redirect("branches:announcement_detail", pk=announcement.pk)
     return form_page(
         request,
         form,
         title=gettext_lazy("New announcement"),
         submit=gettext_lazy("Save the draft"),
-        cancel=reverse("announcement_manage"),
+        cancel=reverse("branches:announcement_manage"),
     )
 
 
@@ -109,10 +110,10 @@ def announcement_edit(request, pk):
                 acting_user=request.user, announcement=announcement, **form.cleaned_data
             )
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The announcement was saved."))
-            return redirect("announcement_detail", pk=announcement.pk)
+            return redirect("branches:announcement_detail", pk=announcement.pk)
     intro = ""
     if not services.announcement_is_editable(announcement):
         intro = _("This announcement is published. Unpublish it before changing it.")
@@ -121,7 +122,7 @@ def announcement_edit(request, pk):
         form,
         title=_("Edit “%(title)s”") % {"title": announcement.title},
         submit=gettext_lazy("Save"),
-        cancel=reverse("announcement_detail", args=[announcement.pk]),
+        cancel=reverse("branches:announcement_detail", args=[announcement.pk]),
         intro=intro,
     )
 
@@ -133,11 +134,11 @@ def _transition(request, pk, service, done):
         service(acting_user=request.user, announcement=announcement)
     except ServiceError as exc:
         form.is_valid()
-        add_service_error(form, exc)
+        refuse(form, exc)
         announcement.refresh_from_db()
         return _detail(request, announcement, form=form)
     messages.success(request, done)
-    return redirect("announcement_detail", pk=announcement.pk)
+    return redirect("branches:announcement_detail", pk=announcement.pk)
 
 
 @login_required

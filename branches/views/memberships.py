@@ -10,14 +10,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import role_required
+from accounts.roles import CENTRE_ADMIN
 from creditbank.errors import ServiceError
+from creditbank.pages import filter_query, form_page, paginate, refuse
 
 from .. import services
-from ..access import CENTRE_ADMIN, is_centre_admin, membership_for, memberships_for
+from ..access import is_centre_admin, membership_for, memberships_for
 from ..forms import MemberDirectoryFilterForm, MembershipEditForm, MembershipForm, ReasonForm
 from ..models import AllianceMembership
 from ..selectors import public_members
-from ._helpers import add_service_error, filter_query, form_page, paginate
 
 TRANSITION_SERVICES = {
     "suspend": services.membership_suspend,
@@ -62,19 +63,19 @@ def membership_create(request):
         try:
             membership = services.membership_create(acting_user=request.user, **form.cleaned_data)
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("%(name)s is now an alliance member.") % {"name": membership.institution.name},
             )
-            return redirect("membership_detail", pk=membership.pk)
+            return redirect("branches:membership_detail", pk=membership.pk)
     return form_page(
         request,
         form,
         title=gettext_lazy("Record a new alliance member"),
         submit=gettext_lazy("Record the membership"),
-        cancel=reverse("membership_list"),
+        cancel=reverse("branches:membership_list"),
         intro=gettext_lazy("Only institutions the centre has approved can join the alliance."),
     )
 
@@ -123,16 +124,16 @@ def membership_edit(request, pk):
                 acting_user=request.user, membership=membership, **form.cleaned_data
             )
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The membership was saved."))
-            return redirect("membership_detail", pk=membership.pk)
+            return redirect("branches:membership_detail", pk=membership.pk)
     return form_page(
         request,
         form,
         title=_("Edit the membership of %(name)s") % {"name": membership.institution.name},
         submit=gettext_lazy("Save"),
-        cancel=reverse("membership_detail", args=[membership.pk]),
+        cancel=reverse("branches:membership_detail", args=[membership.pk]),
     )
 
 
@@ -150,8 +151,8 @@ def membership_transition(request, pk, action):
                 acting_user=request.user, membership=membership, reason=form.cleaned_data["reason"]
             )
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, TRANSITION_DONE[action])
-            return redirect("membership_detail", pk=membership.pk)
+            return redirect("branches:membership_detail", pk=membership.pk)
     return _detail(request, membership, bound=form)

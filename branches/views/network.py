@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.access import role_required
+from accounts.roles import BRANCH_MANAGER, CENTRE_ADMIN
 from creditbank.errors import ServiceError
+from creditbank.pages import filter_query, form_page, paginate, refuse
 
 from .. import services
 from ..access import (
-    CENTRE_ADMIN,
     NETWORK_ROLES,
     branch_for,
     branches_for,
@@ -37,7 +38,6 @@ from ..forms import (
 )
 from ..models import AllianceMembership
 from ..selectors import open_service_points
-from ._helpers import add_service_error, filter_query, form_page, paginate
 
 
 @require_GET
@@ -90,16 +90,16 @@ def network_branch_create(request):
         try:
             branch = services.branch_create(acting_user=request.user, **form.cleaned_data)
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("Branch centre “%(name)s” opened.") % {"name": branch})
-            return redirect("network_branch_detail", pk=branch.pk)
+            return redirect("branches:network_branch_detail", pk=branch.pk)
     return form_page(
         request,
         form,
         title=gettext_lazy("New branch centre"),
         submit=gettext_lazy("Open the branch centre"),
-        cancel=reverse("network_branch_list"),
+        cancel=reverse("branches:network_branch_list"),
     )
 
 
@@ -135,16 +135,16 @@ def network_branch_edit(request, pk):
         try:
             services.branch_update(acting_user=request.user, branch=branch, **form.cleaned_data)
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The branch centre was saved."))
-            return redirect("network_branch_detail", pk=branch.pk)
+            return redirect("branches:network_branch_detail", pk=branch.pk)
     return form_page(
         request,
         form,
         title=_("Edit %(name)s") % {"name": branch.name},
         submit=gettext_lazy("Save"),
-        cancel=reverse("network_branch_detail", args=[branch.pk]),
+        cancel=reverse("branches:network_branch_detail", args=[branch.pk]),
     )
 
 
@@ -172,16 +172,16 @@ def network_service_point_create(request):
         try:
             point = services.service_point_create(acting_user=request.user, **form.cleaned_data)
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("Service point “%(name)s” opened.") % {"name": point})
-            return redirect("network_service_point_list")
+            return redirect("branches:network_service_point_list")
     return form_page(
         request,
         form,
         title=gettext_lazy("New service point"),
         submit=gettext_lazy("Open the service point"),
-        cancel=reverse("network_service_point_list"),
+        cancel=reverse("branches:network_service_point_list"),
     )
 
 
@@ -200,21 +200,21 @@ def network_service_point_edit(request, pk):
                 acting_user=request.user, service_point=point, **form.cleaned_data
             )
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("Service point “%(name)s” saved.") % {"name": point})
-            return redirect("network_service_point_list")
+            return redirect("branches:network_service_point_list")
     return form_page(
         request,
         form,
         title=_("Edit %(name)s") % {"name": point.name},
         submit=gettext_lazy("Save"),
-        cancel=reverse("network_service_point_list"),
+        cancel=reverse("branches:network_service_point_list"),
         intro=_("Branch centre: %(branch)s") % {"branch": point.branch.name},
     )
 
 
-@role_required(CENTRE_ADMIN, "branch_manager")
+@role_required(CENTRE_ADMIN, BRANCH_MANAGER)
 def network_staff_list(request):
     form = StaffFilterForm(request.GET or None)
     assignments = staff_assignments_for(request.user)
@@ -238,20 +238,20 @@ def network_staff_create(request):
                 acting_user=request.user, **form.cleaned_data
             )
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
                 _("%(user)s is now posted to %(branch)s.")
                 % {"user": assignment.user.get_username(), "branch": assignment.branch.name},
             )
-            return redirect("network_staff_list")
+            return redirect("branches:network_staff_list")
     return form_page(
         request,
         form,
         title=gettext_lazy("Post a member of staff"),
         submit=gettext_lazy("Post"),
-        cancel=reverse("network_staff_list"),
+        cancel=reverse("branches:network_staff_list"),
         intro=gettext_lazy(
             "Staff roles need two-factor authentication: the person will be asked to set it up "
             "at their next page."
@@ -268,10 +268,10 @@ def network_staff_remove(request, pk):
         try:
             services.staff_assignment_remove(acting_user=request.user, assignment=assignment)
         except ServiceError as exc:
-            add_service_error(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The posting was removed."))
-            return redirect("network_staff_list")
+            return redirect("branches:network_staff_list")
     return render(
         request, "branches/network_staff_remove.html", {"assignment": assignment, "form": form}
     )

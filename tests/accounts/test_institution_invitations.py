@@ -1,5 +1,5 @@
-"""Inviting institution staff by e-mail: the token, single use, the invited address, the log-in
-in between, and withdrawing an invitation."""
+"""Inviting institution staff by e-mail: the token made by the task that mails it, single use,
+the invited address, the log-in in between, and withdrawing an invitation."""
 
 import hashlib
 import re
@@ -9,6 +9,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Institution, InstitutionInvitation, InstitutionStaff
@@ -19,6 +22,7 @@ from accounts.services import (
     institution_invite,
     institution_suspend,
 )
+from accounts.tasks import invitation_email
 from creditbank.errors import ServiceError
 from creditbank.models import AuditEvent
 from tests.accounts.factories import PASSWORD, InstitutionFactory, UserFactory
@@ -26,7 +30,6 @@ from tests.accounts.factories import PASSWORD, InstitutionFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 Role = InstitutionStaff.Role
-BASE = "http://testserver"
 
 
 @pytest.fixture
@@ -40,42 +43,122 @@ def own_institution(people) -> Institution:
 
 
 def invite(people, email="newclerk@example.com", role=Role.CLERK):
-    return institution_invite(
-        acting_user=people["institution_admin"],
-        institution=own_institution(people),
-        email=email,
-        role=role,
-        base_url=BASE,
-    )
+    """Invite through the service and commit, so that the task mails the invitation; returns
+    the invitation and the token, read from the e-mail's link as the invitee would."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitation = institution_invite(
+            acting_user=people["institution_admin"],
+            institution=own_institution(people),
+            email=email,
+            role=role,
+        )
+    return invitation, _token(mail.outbox[-1])
 
 
-def _link(mail) -> str:
-    return re.search(r"https?://testserver(/\S+)", mail.body).group(1)
+def _link(message) -> str:
+    """The path of the first link in ``message`` (under the site or the test server)."""
+    return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
+
+
+def _token(message) -> str:
+    return re.search(r"/invitations/([^/\s]+)/", message.body).group(1)
 
 
 # --- the service ------------------------------------------------------------------------------
 
 
-def test_an_invitation_stores_only_the_hash_and_mails_the_link_on_commit(
-    people, mailoutbox, django_capture_on_commit_callbacks
+def _invite_uncommitted(people, email="NewClerk@Example.com "):
+    return institution_invite(
+        acting_user=people["institution_admin"],
+        institution=own_institution(people),
+        email=email,
+        role=Role.CLERK,
+    )
+
+
+def test_the_task_mails_the_invitation_after_commit_and_stores_only_the_hash(
+    people, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
+    settings.CREDITBANK_SITE_URL = "https://bank.example"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        invitation, token = invite(people, email="NewClerk@Example.com ")
+        invitation = _invite_uncommitted(people)
     assert mailoutbox == []  # nothing is sent before the transaction commits
-    for callback in callbacks:
-        callback()
+    invitation.refresh_from_db()
     assert invitation.email == "newclerk@example.com"
+    assert invitation.token_hash is None  # no token exists until the task makes one
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit: the task is queued (and runs eagerly here)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["newclerk@example.com"]
+    assert own_institution(people).name in message.subject
+    assert "邀请" in message.subject  # in the site's language, whatever the inviter's
+    token = _token(message)
+    assert (
+        f"https://bank.example{reverse('accounts:institution_invitation', args=[token])}"
+        in message.body
+    )
+    invitation.refresh_from_db()
     assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(InstitutionInvitation.objects.values())
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
-    assert mail.to == ["newclerk@example.com"]
-    assert own_institution(people).name in mail.subject
-    assert _link(mail) == reverse("institution_invitation", args=[token])
     event = AuditEvent.objects.get(action="institution.invite")
     assert event.actor == people["institution_admin"]
     assert event.summary["after"]["role"] == "clerk"
     assert token not in str(event.summary)
+
+
+def test_the_task_takes_only_the_invitation_id_and_sends_once(
+    people, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(invitation_email, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = _invite_uncommitted(people)
+    assert queued == [(invitation.pk,)]
+    assert invitation_email(invitation.pk) is True
+    first = InstitutionInvitation.objects.get().token_hash
+    assert invitation_email(invitation.pk) is False  # a second run sends nothing, keeps the token
+    assert len(mailoutbox) == 1
+    assert InstitutionInvitation.objects.get().token_hash == first
+
+
+def test_nothing_is_mailed_when_the_transaction_rolls_back(
+    people, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        _invite_uncommitted(people)
+        transaction.set_rollback(True)
+    assert callbacks == []
+    assert mailoutbox == []
+    assert not InstitutionInvitation.objects.exists()
+
+
+def test_a_withdrawn_invitation_is_not_mailed(people, mailoutbox, monkeypatch):
+    monkeypatch.setattr(invitation_email, "delay", lambda *args: None)
+    invitation = _invite_uncommitted(people)
+    institution_invitation_cancel(acting_user=people["institution_admin"], invitation=invitation)
+    assert invitation_email(invitation.pk) is False
+    assert mailoutbox == []
+
+
+def test_a_failed_send_stores_no_token_and_a_retry_sends_a_working_link(
+    people, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(invitation_email, "delay", lambda *args: None)
+    invitation = _invite_uncommitted(people)
+
+    def refused(*args, **kwargs):
+        raise OSError("the mail server is down")
+
+    monkeypatch.setattr("accounts.services.institutions.send_mail", refused)
+    with pytest.raises(OSError):
+        invitation_email(invitation.pk)
+    assert InstitutionInvitation.objects.get().token_hash is None
+    monkeypatch.undo()
+    assert invitation_email(invitation.pk) is True
+    token = _token(mailoutbox[-1])
+    invitee = UserFactory(email="newclerk@example.com")
+    assert institution_invitation_accept(acting_user=invitee, token=token).role == Role.CLERK
 
 
 @pytest.mark.parametrize("role", ["institution_clerk", "institution_reviewer", "centre_admin"])
@@ -86,7 +169,6 @@ def test_only_the_institution_administrator_invites(people, role):
             institution=own_institution(people),
             email="x@example.com",
             role=Role.CLERK,
-            base_url=BASE,
         )
     assert refused.value.code == "not_allowed"
     assert not InstitutionInvitation.objects.exists()
@@ -199,7 +281,7 @@ def test_the_administrator_invites_through_the_page(
     client.force_login(people["institution_admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("institution_invite", args=[institution.pk]),
+            reverse("accounts:institution_invite", args=[institution.pk]),
             {"email": "reviewer@example.com", "role": "reviewer"},
             follow=True,
         )
@@ -215,7 +297,7 @@ def test_a_duplicate_invitation_is_refused_beside_the_field(english, people):
     invite(people, email="reviewer@example.com")
     client.force_login(people["institution_admin"])
     response = client.post(
-        reverse("institution_invite", args=[own_institution(people).pk]),
+        reverse("accounts:institution_invite", args=[own_institution(people).pk]),
         {"email": "Reviewer@example.com", "role": "reviewer"},
     )
     assert response.status_code == 200
@@ -235,7 +317,9 @@ def test_a_duplicate_invitation_is_refused_beside_the_field(english, people):
 )
 def test_bad_invitation_input_is_refused_beside_the_field(client, people, data, field):
     client.force_login(people["institution_admin"])
-    response = client.post(reverse("institution_invite", args=[own_institution(people).pk]), data)
+    response = client.post(
+        reverse("accounts:institution_invite", args=[own_institution(people).pk]), data
+    )
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert not InstitutionInvitation.objects.exists()
@@ -244,7 +328,7 @@ def test_bad_invitation_input_is_refused_beside_the_field(client, people, data, 
 def test_the_link_survives_the_log_in(client, people):
     _invitation, token = invite(people)
     invitee = UserFactory(username="newclerk", email="newclerk@example.com")
-    url = reverse("institution_invitation", args=[token])
+    url = reverse("accounts:institution_invitation", args=[token])
     response = client.get(url)
     login = reverse("account_login")
     assert response.status_code == 302 and response.url == f"{login}?next={url}"
@@ -254,23 +338,26 @@ def test_the_link_survives_the_log_in(client, people):
     response = client.post(url)
     institution = own_institution(people)
     assert response.status_code == 302
-    assert response.url == reverse("institution_detail", args=[institution.pk])
+    assert response.url == reverse("accounts:institution_detail", args=[institution.pk])
     assert InstitutionStaff.objects.filter(user=invitee, institution=institution).exists()
 
 
-def test_the_link_survives_signing_up(client, people, mailoutbox):
+def test_the_link_survives_signing_up(
+    client, people, mailoutbox, django_capture_on_commit_callbacks
+):
     _invitation, token = invite(people)
-    url = reverse("institution_invitation", args=[token])
-    response = client.post(
-        f"{reverse('account_signup')}?next={url}",
-        {
-            "username": "newclerk",
-            "email": "newclerk@example.com",
-            "password1": "Quiet-River-2026",
-            "password2": "Quiet-River-2026",
-            "next": url,
-        },
-    )
+    url = reverse("accounts:institution_invitation", args=[token])
+    with django_capture_on_commit_callbacks(execute=True):  # the confirmation goes by a task
+        response = client.post(
+            f"{reverse('account_signup')}?next={url}",
+            {
+                "username": "newclerk",
+                "email": "newclerk@example.com",
+                "password1": "Quiet-River-2026",
+                "password2": "Quiet-River-2026",
+                "next": url,
+            },
+        )
     assert response.status_code == 302
     confirm = _link(mailoutbox[-1])
     response = client.post(confirm)
@@ -284,7 +371,7 @@ def test_the_page_says_why_a_person_with_another_address_cannot_accept(english, 
     client = english
     _invitation, token = invite(people)
     client.force_login(people["learner"])
-    url = reverse("institution_invitation", args=[token])
+    url = reverse("accounts:institution_invitation", args=[token])
     page = client.get(url)
     assert page.status_code == 200
     assert "This invitation was sent to newclerk@example.com" in page.content.decode()
@@ -301,19 +388,19 @@ def test_a_used_link_says_so(english, people):
     invitee = UserFactory(email="newclerk@example.com")
     institution_invitation_accept(acting_user=invitee, token=token)
     client.force_login(people["learner"])
-    page = client.get(reverse("institution_invitation", args=[token])).content.decode()
+    page = client.get(reverse("accounts:institution_invitation", args=[token])).content.decode()
     assert "This invitation has already been used." in page
 
 
 def test_an_unknown_token_is_404(client, people):
     client.force_login(people["learner"])
-    assert client.get(reverse("institution_invitation", args=["nope"])).status_code == 404
+    assert client.get(reverse("accounts:institution_invitation", args=["nope"])).status_code == 404
 
 
 def test_the_administrator_withdraws_an_invitation_through_the_page(client, people):
     invitation, _token = invite(people)
     institution = own_institution(people)
-    url = reverse("institution_invitation_cancel", args=[institution.pk, invitation.pk])
+    url = reverse("accounts:institution_invitation_cancel", args=[institution.pk, invitation.pk])
     client.force_login(people["institution_clerk"])
     assert client.post(url).status_code == 403
     client.force_login(people["institution_admin"])
@@ -322,7 +409,7 @@ def test_the_administrator_withdraws_an_invitation_through_the_page(client, peop
     other = InstitutionFactory()
     assert (
         client.post(
-            reverse("institution_invitation_cancel", args=[other.pk, invitation.pk])
+            reverse("accounts:institution_invitation_cancel", args=[other.pk, invitation.pk])
         ).status_code
         == 404
     )

@@ -41,25 +41,29 @@ def own_institution(people) -> Institution:
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in_before_applying(client):
-    response = client.get(reverse("institution_apply"))
+    response = client.get(reverse("accounts:institution_apply"))
     assert response.status_code == 302
-    assert response.url == f"{reverse('account_login')}?next={reverse('institution_apply')}"
+    assert (
+        response.url == f"{reverse('account_login')}?next={reverse('accounts:institution_apply')}"
+    )
 
 
 def test_a_signed_in_person_applies_and_sees_the_application(english, people):
     client = english
     client.force_login(people["learner"])
-    assert client.get(reverse("institution_apply")).status_code == 200
-    response = client.post(reverse("institution_apply"), GOOD, follow=True)
+    assert client.get(reverse("accounts:institution_apply")).status_code == 200
+    response = client.post(reverse("accounts:institution_apply"), GOOD, follow=True)
     institution = Institution.objects.get(applied_by__isnull=False)
-    assert response.redirect_chain == [(reverse("institution_detail", args=[institution.pk]), 302)]
+    assert response.redirect_chain == [
+        (reverse("accounts:institution_detail", args=[institution.pk]), 302)
+    ]
     assert (institution.status, institution.applied_by) == (Status.APPLIED, people["learner"])
     page = response.content.decode()
     assert "Your application has been received" in page
     assert "重庆新桥职业培训学校" in page and "12500000MB1583012D" in page
     assert AuditEvent.objects.filter(action="institution.apply", actor=people["learner"]).exists()
-    mine = client.get(reverse("institution_mine")).content.decode()
-    assert reverse("institution_detail", args=[institution.pk]) in mine
+    mine = client.get(reverse("accounts:institution_mine")).content.decode()
+    assert reverse("accounts:institution_detail", args=[institution.pk]) in mine
 
 
 def test_the_form_normalises_code_phone_and_address(client, people):
@@ -70,7 +74,7 @@ def test_the_form_normalises_code_phone_and_address(client, people):
         "contact_email": "WangFang@Example.COM",
         "address": "  重庆市沙坪坝区\n新桥正街1号  ",
     }
-    assert client.post(reverse("institution_apply"), data).status_code == 302
+    assert client.post(reverse("accounts:institution_apply"), data).status_code == 302
     institution = Institution.objects.get(applied_by__isnull=False)
     assert institution.credit_code == "12500000MB1583012D"
     assert institution.contact_phone == "02365432100"
@@ -83,7 +87,9 @@ def test_the_form_normalises_code_phone_and_address(client, people):
 )
 def test_chinese_and_other_names_are_kept_as_typed(client, people, name):
     client.force_login(people["learner"])
-    assert client.post(reverse("institution_apply"), GOOD | {"name": name}).status_code == 302
+    assert (
+        client.post(reverse("accounts:institution_apply"), GOOD | {"name": name}).status_code == 302
+    )
     assert Institution.objects.get(applied_by__isnull=False).name == name
 
 
@@ -116,7 +122,7 @@ def test_bad_input_gets_a_message_beside_the_field_and_writes_nothing(
 ):
     client.force_login(people["learner"])
     audit_before = AuditEvent.objects.count()
-    response = client.post(reverse("institution_apply"), GOOD | {field: value})
+    response = client.post(reverse("accounts:institution_apply"), GOOD | {field: value})
     assert response.status_code == 200
     form = response.context["form"]
     assert form.has_error(field, code), form.errors.as_data()
@@ -131,7 +137,7 @@ def test_a_duplicate_code_is_refused_beside_the_field(english, people):
     InstitutionFactory(credit_code=GOOD["credit_code"], name="已有机构")
     client.force_login(people["learner"])
     response = client.post(
-        reverse("institution_apply"), GOOD | {"credit_code": "12500000mb1583012d"}
+        reverse("accounts:institution_apply"), GOOD | {"credit_code": "12500000mb1583012d"}
     )
     assert response.status_code == 200
     assert response.context["form"].has_error("credit_code", "duplicate")
@@ -143,7 +149,9 @@ def test_a_name_with_markup_from_elsewhere_is_shown_escaped(client, people):
     institution = own_institution(people)
     Institution.objects.filter(pk=institution.pk).update(name="<b>粗体</b>学院")
     client.force_login(people["institution_clerk"])
-    page = client.get(reverse("institution_detail", args=[institution.pk])).content.decode()
+    page = client.get(
+        reverse("accounts:institution_detail", args=[institution.pk])
+    ).content.decode()
     assert "&lt;b&gt;粗体&lt;/b&gt;学院" in page
     assert "<b>粗体</b>" not in page
 
@@ -162,7 +170,7 @@ def _expected_detail(role, own):
 def test_who_opens_an_institution_page(client, people, role, own):
     institution = own_institution(people) if own else InstitutionFactory()
     client.force_login(people[role])
-    response = client.get(reverse("institution_detail", args=[institution.pk]))
+    response = client.get(reverse("accounts:institution_detail", args=[institution.pk]))
     assert response.status_code == _expected_detail(role, own)
     if response.status_code == 200:
         assert institution.name in response.content.decode()
@@ -182,7 +190,7 @@ def _expected_invite(role, own):
 def test_who_opens_the_invitation_form(client, people, role, own):
     institution = own_institution(people) if own else InstitutionFactory()
     client.force_login(people[role])
-    response = client.get(reverse("institution_invite", args=[institution.pk]))
+    response = client.get(reverse("accounts:institution_invite", args=[institution.pk]))
     assert response.status_code == _expected_invite(role, own)
 
 
@@ -196,7 +204,7 @@ def test_who_removes_a_member_of_staff(client, people, role, own):
         InstitutionStaffFactory(institution=other, role=InstitutionStaff.Role.ADMIN)
         target = InstitutionStaffFactory(institution=other)
     client.force_login(people[role])
-    url = reverse("institution_staff_remove", args=[target.institution_id, target.pk])
+    url = reverse("accounts:institution_staff_remove", args=[target.institution_id, target.pk])
     response = client.post(url)
     expected = _expected_invite(role, own)
     if expected == 200:
@@ -216,18 +224,18 @@ def test_who_removes_a_member_of_staff(client, people, role, own):
 @pytest.mark.parametrize("role", ROLES)
 def test_only_a_centre_administrator_opens_the_applications_list(client, people, role):
     client.force_login(people[role])
-    response = client.get(reverse("institution_list"))
+    response = client.get(reverse("accounts:institution_list"))
     assert response.status_code == (200 if role == "centre_admin" else 403)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_everyone_signed_in_may_apply_and_see_their_institutions(client, people, role):
     client.force_login(people[role])
-    assert client.get(reverse("institution_apply")).status_code == 200
-    page = client.get(reverse("institution_mine"))
+    assert client.get(reverse("accounts:institution_apply")).status_code == 200
+    page = client.get(reverse("accounts:institution_mine"))
     assert page.status_code == 200
     own = own_institution(people)
-    listed = reverse("institution_detail", args=[own.pk]) in page.content.decode()
+    listed = reverse("accounts:institution_detail", args=[own.pk]) in page.content.decode()
     assert listed == (role in INSTITUTION_STAFF)
 
 
@@ -236,7 +244,7 @@ def test_only_a_centre_administrator_decides_through_the_page(client, people, ro
     institution = InstitutionFactory(status=Status.APPLIED, applied_by=UserFactory())
     client.force_login(people[role])
     response = client.post(
-        reverse("institution_decide", args=[institution.pk]), {"decision": "approve"}
+        reverse("accounts:institution_decide", args=[institution.pk]), {"decision": "approve"}
     )
     institution.refresh_from_db()
     if role == "centre_admin":
@@ -257,7 +265,9 @@ def test_the_applicant_sees_the_outcome_and_the_reason(english, people):
         status=Status.REJECTED, status_reason="营业执照照片不清晰", applied_by=applicant
     )
     client.force_login(applicant)
-    page = client.get(reverse("institution_detail", args=[institution.pk])).content.decode()
+    page = client.get(
+        reverse("accounts:institution_detail", args=[institution.pk])
+    ).content.decode()
     assert "Rejected" in page and "营业执照照片不清晰" in page
     assert 'action="/institutions/' not in page  # no decision form, no staff actions
 
@@ -270,11 +280,13 @@ def test_the_list_shows_pending_applications_oldest_first_and_filters(client, pe
     second = InstitutionFactory(status=Status.APPLIED, name="乙")
     InstitutionFactory(status=Status.REJECTED, name="丙")
     client.force_login(people["centre_admin"])
-    page = client.get(reverse("institution_list")).context["page"]
+    page = client.get(reverse("accounts:institution_list")).context["page"]
     assert list(page) == [first, second]
-    rejected = client.get(reverse("institution_list"), {"status": "rejected"}).context["page"]
+    rejected = client.get(reverse("accounts:institution_list"), {"status": "rejected"}).context[
+        "page"
+    ]
     assert [i.name for i in rejected] == ["丙"]
-    everything = client.get(reverse("institution_list"), {"status": ""}).context["page"]
+    everything = client.get(reverse("accounts:institution_list"), {"status": ""}).context["page"]
     assert len(everything) == Institution.objects.count()
 
 
@@ -285,7 +297,9 @@ def test_the_list_pages_in_a_constant_number_of_queries(
         InstitutionFactory(status=Status.APPLIED, applied_by=UserFactory())
     client.force_login(people["centre_admin"])
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("institution_list"), {"status": "applied", "page": 2})
+        response = client.get(
+            reverse("accounts:institution_list"), {"status": "applied", "page": 2}
+        )
     assert len(response.context["page"]) == 20
     assert 'href="?status=applied&amp;page=3"' in response.content.decode()
 
@@ -298,7 +312,7 @@ def test_the_institution_page_keeps_a_constant_number_of_queries(
         InstitutionStaffFactory(institution=institution)
     client.force_login(people["institution_admin"])
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("institution_detail", args=[institution.pk]))
+        response = client.get(reverse("accounts:institution_detail", args=[institution.pk]))
     assert len(response.context["staff"]) == 18
 
 
@@ -307,13 +321,13 @@ def test_a_centre_administrator_approves_through_the_page(english, people):
     applicant = UserFactory()
     institution = InstitutionFactory(status=Status.APPLIED, applied_by=applicant)
     client.force_login(people["centre_admin"])
-    page = client.get(reverse("institution_detail", args=[institution.pk]))
+    page = client.get(reverse("accounts:institution_detail", args=[institution.pk]))
     assert [c[0] for c in page.context["decision_form"].fields["decision"].choices] == [
         "approve",
         "reject",
     ]
     response = client.post(
-        reverse("institution_decide", args=[institution.pk]),
+        reverse("accounts:institution_decide", args=[institution.pk]),
         {"decision": "approve", "reason": ""},
         follow=True,
     )
@@ -328,7 +342,8 @@ def test_a_rejection_without_a_reason_is_refused_beside_the_field(english, peopl
     institution = InstitutionFactory(status=Status.APPLIED, applied_by=UserFactory())
     client.force_login(people["centre_admin"])
     response = client.post(
-        reverse("institution_decide", args=[institution.pk]), {"decision": "reject", "reason": " "}
+        reverse("accounts:institution_decide", args=[institution.pk]),
+        {"decision": "reject", "reason": " "},
     )
     assert response.status_code == 200
     assert response.context["decision_form"].has_error("reason", "reason_required")
@@ -342,7 +357,7 @@ def test_a_decision_the_status_does_not_allow_is_refused_on_the_page(english, pe
     institution = InstitutionFactory(status=Status.APPROVED, applied_by=UserFactory())
     client.force_login(people["centre_admin"])
     response = client.post(
-        reverse("institution_decide", args=[institution.pk]), {"decision": "approve"}
+        reverse("accounts:institution_decide", args=[institution.pk]), {"decision": "approve"}
     )
     assert response.status_code == 200
     assert response.context["decision_form"].has_error("decision", "illegal_transition")
@@ -354,12 +369,12 @@ def test_a_centre_administrator_cannot_decide_their_own_application(english, peo
     client = english
     me = people["centre_admin"]
     client.force_login(me)
-    client.post(reverse("institution_apply"), GOOD)
+    client.post(reverse("accounts:institution_apply"), GOOD)
     institution = Institution.objects.get(applied_by__isnull=False)
-    page = client.get(reverse("institution_detail", args=[institution.pk]))
+    page = client.get(reverse("accounts:institution_detail", args=[institution.pk]))
     assert page.context["decision_form"] is None
     response = client.post(
-        reverse("institution_decide", args=[institution.pk]), {"decision": "approve"}
+        reverse("accounts:institution_decide", args=[institution.pk]), {"decision": "approve"}
     )
     assert response.status_code == 200
     assert response.context["decision_form"].has_error("decision", "own_institution")
@@ -374,7 +389,9 @@ def test_the_last_administrator_cannot_be_removed(english, people):
     admin_role = people["institution_admin"].institution_roles.get()
     client.force_login(people["institution_admin"])
     response = client.post(
-        reverse("institution_staff_remove", args=[admin_role.institution_id, admin_role.pk]),
+        reverse(
+            "accounts:institution_staff_remove", args=[admin_role.institution_id, admin_role.pk]
+        ),
         follow=True,
     )
     assert "must keep at least one administrator" in response.content.decode()

@@ -27,7 +27,7 @@ def person():
 def test_a_person_signs_in_by_username_or_email_and_it_is_audited(client, person, login):
     response = _login(client, login)
     assert response.status_code == 302
-    assert response.url == reverse("desk")
+    assert response.url == reverse("accounts:desk")
     assert AuditEvent.objects.filter(action="auth.login", actor=person).count() == 1
 
 

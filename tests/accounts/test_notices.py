@@ -1,6 +1,7 @@
 """In-site notices, also e-mailed once."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Notice
@@ -25,15 +26,40 @@ def test_a_notice_is_kept_and_emailed_once(mailoutbox, django_capture_on_commit_
     assert len(mailoutbox) == 1
 
 
+def test_a_notice_mail_links_to_the_page_under_the_site_url(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.CREDITBANK_SITE_URL = "https://bank.example"
+    person = UserFactory(email="li@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_send(
+            user=person,
+            title="您的学习成果已认定",
+            link=reverse("achievements:achievement_detail", args=[7]),
+        )
+    assert "https://bank.example/my/achievements/7/" in mailoutbox[0].body
+
+
+def test_nothing_is_mailed_when_the_notice_is_rolled_back(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="li@example.com")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        notice_send(user=person, title="您的学习成果已认定", link="/my/")
+        transaction.set_rollback(True)
+    assert callbacks == [] and mailoutbox == []
+    assert not Notice.objects.exists()
+
+
 def test_the_notices_page_shows_only_my_notices_and_marks_them_read(client):
     me, other = UserFactory(), UserFactory()
     notice_send(user=me, title="给我的通知", email=False)
     notice_send(user=other, title="别人的通知", email=False)
     client.force_login(me)
-    page = client.get(reverse("my_notices")).content.decode()
+    page = client.get(reverse("accounts:my_notices")).content.decode()
     assert "给我的通知" in page and "别人的通知" not in page
     assert "1 条新通知" in client.get("/").content.decode() or "1 new" in page
-    client.post(reverse("my_notices_read"))
+    client.post(reverse("accounts:my_notices_read"))
     assert not Notice.objects.filter(user=me, read_at__isnull=True).exists()
     assert Notice.objects.filter(user=other, read_at__isnull=True).exists()
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("role", ["learner", "system_admin", "security_admin", "centre_admin"])
 def test_only_the_audit_administrator_reads_the_audit_log(client, people, role):
     client.force_login(people[role])
-    response = client.get(reverse("audit_log"))
+    response = client.get(reverse("accounts:audit_log"))
     assert response.status_code == 403
     assert "无权访问" in response.content.decode()
     event = AuditEvent.objects.get(action="access.refused")
@@ -20,7 +20,7 @@ def test_only_the_audit_administrator_reads_the_audit_log(client, people, role):
 
 def test_the_audit_administrator_reads_and_filters_the_log(client, people):
     client.force_login(people["audit_admin"])
-    response = client.get(reverse("audit_log"), {"action": "auth.login"})
+    response = client.get(reverse("accounts:audit_log"), {"action": "auth.login"})
     assert response.status_code == 200
     page = response.context["page"]
     assert {e.action for e in page} == {"auth.login"}
@@ -35,7 +35,7 @@ def test_the_audit_log_pages_in_a_constant_number_of_queries(
         audit_record(actor=people["learner"], action=f"test.{i}", target=people["learner"])
     client.force_login(people["audit_admin"])
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("audit_log"))
+        response = client.get(reverse("accounts:audit_log"))
     assert len(response.context["page"]) == 50
 
 

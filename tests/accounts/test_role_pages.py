@@ -15,11 +15,13 @@ pytestmark = pytest.mark.django_db
 def test_the_security_administrator_gives_and_takes_a_role(client, people):
     person = UserFactory(username="zhoujie")
     client.force_login(people["security_admin"])
-    response = client.post(reverse("role_grants"), {"username": "ZhouJie", "role": "expert"})
+    response = client.post(
+        reverse("accounts:role_grants"), {"username": "ZhouJie", "role": "expert"}
+    )
     assert response.status_code == 302
     grant = RoleGrant.objects.get(user=person)
     assert grant.granted_by == people["security_admin"]
-    client.post(reverse("role_grant_revoke", args=[grant.pk]))
+    client.post(reverse("accounts:role_grant_revoke", args=[grant.pk]))
     assert not RoleGrant.objects.filter(user=person).exists()
     assert AuditEvent.objects.filter(action="role.revoke", actor=people["security_admin"]).exists()
 
@@ -27,7 +29,8 @@ def test_the_security_administrator_gives_and_takes_a_role(client, people):
 def test_a_second_power_is_refused_beside_the_field(client, people):
     client.force_login(people["security_admin"])
     response = client.post(
-        reverse("role_grants"), {"username": people["audit_admin"].username, "role": "system_admin"}
+        reverse("accounts:role_grants"),
+        {"username": people["audit_admin"].username, "role": "system_admin"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["role"]
@@ -37,7 +40,9 @@ def test_a_second_power_is_refused_beside_the_field(client, people):
 
 def test_an_unknown_username_is_refused(client, people):
     client.force_login(people["security_admin"])
-    response = client.post(reverse("role_grants"), {"username": "nobody", "role": "expert"})
+    response = client.post(
+        reverse("accounts:role_grants"), {"username": "nobody", "role": "expert"}
+    )
     assert response.context["form"].errors["username"]
 
 
@@ -52,7 +57,9 @@ def test_nobody_gives_roles_to_themselves(people):
 def test_other_roles_are_refused_and_nothing_changes(client, people, role):
     client.force_login(people[role])
     person = UserFactory()
-    response = client.post(reverse("role_grants"), {"username": person.username, "role": "expert"})
+    response = client.post(
+        reverse("accounts:role_grants"), {"username": person.username, "role": "expert"}
+    )
     assert response.status_code == 403
     assert not RoleGrant.objects.filter(user=person).exists()
     assert AuditEvent.objects.filter(action="access.refused", actor=people[role]).exists()

@@ -17,16 +17,19 @@ def _link(mail) -> str:
     return re.search(r"https?://testserver(/\S+)", mail.body).group(1)
 
 
-def test_sign_up_needs_the_emailed_link_before_the_first_log_in(client, mailoutbox):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "username": "lisi",
-            "email": "lisi@example.com",
-            "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD,
-        },
-    )
+def test_sign_up_needs_the_emailed_link_before_the_first_log_in(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # allauth's mail goes by a task
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "username": "lisi",
+                "email": "lisi@example.com",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
+        )
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
     user = get_user_model().objects.get(username="lisi")
@@ -63,9 +66,12 @@ def test_sign_up_with_bad_input_is_refused_beside_the_field(client, field, value
     assert not get_user_model().objects.filter(username="wangwu").exists()
 
 
-def test_a_forgotten_password_is_reset_through_the_emailed_link(client, mailoutbox):
+def test_a_forgotten_password_is_reset_through_the_emailed_link(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     user = UserFactory(username="zhaoliu", email="zhaoliu@example.com")
-    client.post(reverse("account_reset_password"), {"email": "zhaoliu@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "zhaoliu@example.com"})
     assert len(mailoutbox) == 1
     form_url = client.get(_link(mailoutbox[0])).url
     response = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})

@@ -10,10 +10,9 @@ import pytest
 from accounts.models import InstitutionStaff, Role
 from achievements import services
 from branches.models import StaffAssignment
-from tests.accounts.factories import RoleGrantFactory, UserFactory
 from tests.achievements.factories import UnitStandardFactory, active_account, deposit
 from tests.branches.factories import AllianceMembershipFactory
-from tests.conftest import with_totp
+from tests.conftest import grant_centre_roles, new_people
 
 
 @dataclass
@@ -77,9 +76,9 @@ def review(people, settings, tmp_path):
     branch = StaffAssignment.objects.get(user=people["branch_staff"]).branch
     institution = InstitutionStaff.objects.get(user=people["institution_reviewer"]).institution
     AllianceMembershipFactory(institution=institution, branch=branch)
-    for name, role in (("expert_2", Role.EXPERT), ("centre_admin_2", Role.CENTRE_ADMIN)):
-        people[name] = RoleGrantFactory(user=UserFactory(username=name), role=role).user
-        with_totp(people[name])
+    seconds = {"expert_2": Role.EXPERT, "centre_admin_2": Role.CENTRE_ADMIN}
+    people.update(new_people(*seconds))
+    grant_centre_roles(people, seconds)
     account = active_account(branch=branch, user=people["learner"])
     standard = UnitStandardFactory(approved=True, credit_value=Decimal("3.00"), field="信息技术")
     big = UnitStandardFactory(approved=True, credit_value=Decimal("12.00"), field="养老服务")

@@ -94,8 +94,12 @@ def active_account(*, branch, user=None, **overrides):
     return learner_account_verify(acting_user=verifier, account=account, method="in_person")
 
 
-def deposit_facts(**overrides) -> dict:
+def deposit_facts(**overrides):
+    """The facts of a training certificate, with ``overrides``, as the deposit services take
+    them."""
     from datetime import date
+
+    from achievements.services import AchievementFacts
 
     values = {
         "category": AchievementCategory.objects.get(code="training"),
@@ -109,7 +113,7 @@ def deposit_facts(**overrides) -> dict:
         "certificate_number": "",
     }
     values.update(overrides)
-    return values
+    return AchievementFacts(**values)
 
 
 def deposit(*, account, acting_user=None, files=None, **overrides):
@@ -119,8 +123,8 @@ def deposit(*, account, acting_user=None, files=None, **overrides):
     return achievement_deposit(
         acting_user=acting_user or account.user,
         account=account,
+        facts=deposit_facts(**overrides),
         files=files if files is not None else [upload()],
-        **deposit_facts(**overrides),
     )
 
 

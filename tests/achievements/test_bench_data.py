@@ -49,21 +49,21 @@ def test_it_writes_an_audit_event_per_step_chained_onto_the_existing_head(bench)
 
 def test_its_ledger_steps_cite_their_decisions_and_entries_by_the_right_people(bench):
     bench(60)
-    checked = Recognition.objects.filter(checked_by__isnull=False).first()
-    assert checked is not None
-    events = AuditEvent.objects.filter(object_id=str(checked.achievement_id))
+    re_reviewed = Recognition.objects.filter(re_reviewed_by__isnull=False).first()
+    assert re_reviewed is not None
+    events = AuditEvent.objects.filter(object_id=str(re_reviewed.achievement_id))
     recognise = events.get(action="achievement.recognise")
     confirm = events.get(action="achievement.confirm")
-    assert recognise.actor_id == checked.decided_by_id
+    assert recognise.actor_id == re_reviewed.decided_by_id
     assert recognise.summary["after"]["status"] == "confirming"
-    assert recognise.summary["after"]["decision"] == checked.pk
-    assert confirm.actor_id == checked.checked_by_id != checked.decided_by_id
+    assert recognise.summary["after"]["decision"] == re_reviewed.pk
+    assert confirm.actor_id == re_reviewed.re_reviewed_by_id != re_reviewed.decided_by_id
     assert confirm.summary == {
         "before": {"status": "confirming"},
         "after": {
             "status": "recognised",
-            "decision": checked.pk,
-            "decided_by": checked.decided_by_id,
+            "decision": re_reviewed.pk,
+            "decided_by": re_reviewed.decided_by_id,
         },
     }
     reversal = CreditEntry.objects.filter(kind=CreditEntry.Kind.REVERSAL).first()

@@ -93,7 +93,7 @@ def test_a_rejection_forged_into_a_recognition_with_sums_that_agree_is_named(
                 INSERT INTO achievements_recognition (
                     achievement_id, stage, outcome, status, unit_standard_id, credits,
                     level_id, field, reason, decided_by_id, decided_as, decided_at,
-                    checked_by_id, checked_at, check_note)
+                    re_reviewed_by_id, re_reviewed_at, re_review_note)
                 VALUES (%s, 'first', 'recognised', 'in_force', NULL, 3.00, %s, '信息技术', '',
                         %s, 'expert', now(), NULL, NULL, '')
                 RETURNING id
@@ -236,10 +236,11 @@ def test_a_re_review_recorded_as_done_by_the_decider_is_named(review, capsys):
     entry = CreditEntry.objects.get()
     with as_owner() as sql:
         sql.execute(
-            "ALTER TABLE achievements_recognition DROP CONSTRAINT recognition_checker_is_not_maker"
+            "ALTER TABLE achievements_recognition "
+            "DROP CONSTRAINT recognition_re_reviewer_is_not_decider"
         )
         sql.execute(
-            "UPDATE achievements_recognition SET checked_by_id = decided_by_id WHERE id = %s",
+            "UPDATE achievements_recognition SET re_reviewed_by_id = decided_by_id WHERE id = %s",
             [entry.recognition_id],
         )
     expert, admin = review["expert"].pk, review["centre_admin"].pk

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Institution, InstitutionStaff, LearnerAccount, Notice
@@ -157,7 +158,7 @@ def test_a_clerk_deposits_for_a_learner_who_is_told(account, people):
     assert achievement.deposited_by == people["institution_clerk"]
     notice = Notice.objects.get(user=account.user)
     assert issuer.name in notice.title
-    assert str(achievement.pk) in notice.link
+    assert notice.link == reverse("achievements:achievement_detail", args=[achievement.pk])
 
 
 def test_a_clerk_deposits_only_what_their_institution_issued(account, people):
@@ -203,7 +204,9 @@ def test_the_learner_edits_a_deposit_while_it_is_deposited(account):
     services.achievement_update(
         acting_user=account.user,
         achievement=achievement,
-        **deposit_facts(title="养老护理员（四级）培训", result_kind="score", result_value="88.5"),
+        facts=deposit_facts(
+            title="养老护理员（四级）培训", result_kind="score", result_value="88.5"
+        ),
     )
     achievement.refresh_from_db()
     assert achievement.title == "养老护理员（四级）培训"
@@ -218,7 +221,7 @@ def test_edit_and_delete_are_refused_once_review_has_begun(account, media, statu
     Achievement.objects.filter(pk=achievement.pk).update(status=status)
     with pytest.raises(ServiceError) as refused:
         services.achievement_update(
-            acting_user=account.user, achievement=achievement, **deposit_facts(title="changed")
+            acting_user=account.user, achievement=achievement, facts=deposit_facts(title="changed")
         )
     assert refused.value.code == "illegal_transition"
     with pytest.raises(ServiceError):

@@ -21,8 +21,7 @@ from tests.branches.factories import (
     OtherDistrictFactory,
     StaffAssignmentFactory,
 )
-from tests.branches.network_helpers import english
-from tests.conftest import with_totp
+from tests.conftest import signed_in, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +52,6 @@ def scene(people):
     return {"account": account, "achievement": achievement, "people": people}
 
 
-def signed_in(client, user):
-    client.force_login(user)
-    english(client)
-    return client
-
-
 READERS = {
     "learner": 200,
     "branch_staff": 200,
@@ -78,12 +71,12 @@ READERS = {
 def test_who_reads_an_achievement_and_its_evidence(client, scene, role, status):
     achievement = scene["achievement"]
     signed_in(client, scene["people"][role])
-    response = client.get(reverse("achievement_detail", args=[achievement.pk]))
+    response = client.get(reverse("achievements:achievement_detail", args=[achievement.pk]))
     assert response.status_code == status
     if status == 200:
         assert achievement.title in response.content.decode()
     evidence = achievement.evidence.get()
-    download = client.get(reverse("evidence_download", args=[evidence.pk]))
+    download = client.get(reverse("achievements:evidence_download", args=[evidence.pk]))
     assert download.status_code == status
 
 
@@ -91,12 +84,12 @@ def test_who_reads_an_achievement_and_its_evidence(client, scene, role, status):
 def test_only_the_owner_writes(client, scene, role, status):
     achievement = scene["achievement"]
     signed_in(client, scene["people"][role])
-    response = client.get(reverse("achievement_edit", args=[achievement.pk]))
+    response = client.get(reverse("achievements:achievement_edit", args=[achievement.pk]))
     assert response.status_code == (200 if role == "learner" else 403 if status == 200 else 404)
     if role != "learner":
         evidence = achievement.evidence.get()
-        client.post(reverse("evidence_remove", args=[evidence.pk]))
-        client.post(reverse("achievement_delete", args=[achievement.pk]))
+        client.post(reverse("achievements:evidence_remove", args=[evidence.pk]))
+        client.post(reverse("achievements:achievement_delete", args=[achievement.pk]))
         assert Evidence.objects.filter(pk=evidence.pk).exists()
         assert Achievement.objects.filter(pk=achievement.pk).exists()
 
@@ -104,7 +97,7 @@ def test_only_the_owner_writes(client, scene, role, status):
 def test_the_download_is_an_attachment_that_is_never_cached_or_sniffed(client, scene):
     evidence = scene["achievement"].evidence.get()
     response = signed_in(client, scene["people"]["learner"]).get(
-        reverse("evidence_download", args=[evidence.pk])
+        reverse("achievements:evidence_download", args=[evidence.pk])
     )
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -117,16 +110,18 @@ def test_the_download_is_an_attachment_that_is_never_cached_or_sniffed(client, s
 def test_a_learner_deposits_through_the_form(client, scene):
     signed_in(client, scene["people"]["learner"])
     files = [upload("a.pdf"), upload("b.pdf", PNG_BYTES)]
-    response = client.post(reverse("achievement_deposit"), deposit_form_data() | {"files": files})
+    response = client.post(
+        reverse("achievements:achievement_deposit"), deposit_form_data() | {"files": files}
+    )
     achievement = Achievement.objects.exclude(pk=scene["achievement"].pk).get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("achievement_detail", args=[achievement.pk])
+    assert response["Location"] == reverse("achievements:achievement_detail", args=[achievement.pk])
     assert sorted(achievement.evidence.values_list("kind", flat=True)) == ["pdf", "png"]
-    page = client.get(reverse("archive"))
+    page = client.get(reverse("achievements:archive"))
     assert achievement.title in page.content.decode()
     assert (
         'enctype="multipart/form-data"'
-        in client.get(reverse("achievement_deposit")).content.decode()
+        in client.get(reverse("achievements:achievement_deposit")).content.decode()
     )
 
 
@@ -134,7 +129,8 @@ def test_a_learner_deposits_through_the_form(client, scene):
     ("overrides", "field", "message"),
     [
         ({"obtained_on": "2999-01-01"}, "obtained_on", "cannot be in the future"),
-        ({"original_credits": "-1"}, "original_credits", "greater than or equal to 0"),
+        ({"original_credits": "-1"}, "original_credits", "from 0 to 9999.99"),
+        ({"original_credits": "10000.00"}, "original_credits", "from 0 to 9999.99"),
         ({"result_kind": "score", "score": "101"}, "score", "less than or equal to 100"),
         ({"title": "<script>alert(1)</script>"}, "title", "&lt; and &gt; are not allowed"),
         ({"title": "   "}, "title", "This field is required"),
@@ -150,7 +146,7 @@ def test_bad_input_is_shown_beside_its_field_and_nothing_is_written(
     signed_in(client, scene["people"]["learner"])
     before = sorted(p.name for p in media.rglob("*") if p.is_file())
     data = deposit_form_data() | {"files": [upload()]} | overrides
-    response = client.post(reverse("achievement_deposit"), data)
+    response = client.post(reverse("achievements:achievement_deposit"), data)
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors, form.errors
@@ -163,7 +159,8 @@ def test_bad_input_is_shown_beside_its_field_and_nothing_is_written(
 def test_issuer_names_in_any_script_are_kept(client, scene, name):
     signed_in(client, scene["people"]["learner"])
     client.post(
-        reverse("achievement_deposit"), deposit_form_data(issuer_name=name) | {"files": upload()}
+        reverse("achievements:achievement_deposit"),
+        deposit_form_data(issuer_name=name) | {"files": upload()},
     )
     assert Achievement.objects.get(issuer_name=name)
 
@@ -172,7 +169,7 @@ def test_the_owner_edits_adds_and_removes_evidence_and_deletes(client, scene):
     achievement = scene["achievement"]
     signed_in(client, scene["people"]["learner"])
     response = client.post(
-        reverse("achievement_edit", args=[achievement.pk]),
+        reverse("achievements:achievement_edit", args=[achievement.pk]),
         deposit_form_data(
             title="新的名称", issuer_institution=achievement.issuer_institution_id, issuer_name=""
         ),
@@ -180,12 +177,14 @@ def test_the_owner_edits_adds_and_removes_evidence_and_deletes(client, scene):
     assert response.status_code == 302
     achievement.refresh_from_db()
     assert achievement.title == "新的名称"
-    client.post(reverse("evidence_add", args=[achievement.pk]), {"files": [upload("more.pdf")]})
+    client.post(
+        reverse("achievements:evidence_add", args=[achievement.pk]), {"files": [upload("more.pdf")]}
+    )
     assert achievement.evidence.count() == 2
     first = achievement.evidence.first()
-    client.post(reverse("evidence_remove", args=[first.pk]))
+    client.post(reverse("achievements:evidence_remove", args=[first.pk]))
     assert achievement.evidence.count() == 1
-    response = client.post(reverse("achievement_delete", args=[achievement.pk]))
+    response = client.post(reverse("achievements:achievement_delete", args=[achievement.pk]))
     assert response.status_code == 302
     assert not Achievement.objects.filter(pk=achievement.pk).exists()
 
@@ -194,7 +193,7 @@ def test_a_refused_delete_says_why(client, scene):
     achievement = scene["achievement"]
     Achievement.objects.filter(pk=achievement.pk).update(status="under_review")
     response = signed_in(client, scene["people"]["learner"]).post(
-        reverse("achievement_delete", args=[achievement.pk])
+        reverse("achievements:achievement_delete", args=[achievement.pk])
     )
     assert response.status_code == 200
     assert "cannot be changed this way" in response.content.decode()
@@ -205,7 +204,7 @@ def test_a_clerk_finds_the_learner_and_deposits_for_them(client, scene):
     people = scene["people"]
     account = scene["account"]
     signed_in(client, people["institution_clerk"])
-    url = reverse("achievement_clerk_deposit")
+    url = reverse("achievements:achievement_clerk_deposit")
     wrong = account.account_number[:-1] + str((int(account.account_number[-1]) + 1) % 10)
     response = client.get(url, {"account_number": wrong})
     assert "not a valid account number" in response.content.decode()
@@ -224,7 +223,7 @@ def test_a_clerk_finds_the_learner_and_deposits_for_them(client, scene):
     assert response.status_code == 302
     assert achievement.account == account
     assert Notice.objects.filter(user=account.user).count() == 1
-    listing = client.get(reverse("achievement_clerk_list")).content.decode()
+    listing = client.get(reverse("achievements:achievement_clerk_list")).content.decode()
     assert "C-2024-1" not in listing and achievement.title in listing
     assert AuditEvent.objects.filter(action="achievement.deposit").count() == 2
 
@@ -236,7 +235,9 @@ def test_a_clerk_cannot_deposit_for_another_institution(client, scene):
     data = deposit_form_data(
         account_number=scene["account"].account_number, issuer_institution=other.pk
     )
-    response = client.post(reverse("achievement_clerk_deposit"), data | {"files": upload()})
+    response = client.post(
+        reverse("achievements:achievement_clerk_deposit"), data | {"files": upload()}
+    )
     assert response.status_code == 200
     assert "issuer_institution" in response.context["form"].errors
     assert Achievement.objects.count() == 1

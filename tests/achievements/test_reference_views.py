@@ -36,10 +36,10 @@ def category_data(category, **overrides):
 def test_the_centre_edits_a_level(client, people):
     level = QualificationLevel.objects.get(number=2)
     client.force_login(people["centre_admin"])
-    url = reverse("level_edit", args=[level.pk])
+    url = reverse("achievements:level_edit", args=[level.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, level_data(level, name_zh="第二级 · 基础（修订）"))
-    assert response.url == reverse("level_detail", args=[level.pk])
+    assert response.url == reverse("achievements:level_detail", args=[level.pk])
     level.refresh_from_db()
     assert level.name_zh == "第二级 · 基础（修订）"
     assert AuditEvent.objects.filter(action="qualification_level.update").count() == 1
@@ -49,14 +49,16 @@ def test_the_centre_takes_a_category_out_of_use_and_sets_no_expiry(client, peopl
     category = AchievementCategory.objects.get(code="training")
     client.force_login(people["centre_admin"])
     response = client.post(
-        reverse("category_edit", args=[category.pk]),
+        reverse("achievements:category_edit", args=[category.pk]),
         category_data(category, validity_years="", is_active=""),
     )
-    assert response.url == reverse("category_list")
+    assert response.url == reverse("achievements:category_list")
     category.refresh_from_db()
     assert (category.validity_years, category.is_active) == (None, False)
     client.logout()
-    assert category.name_zh not in client.get(reverse("category_list")).content.decode()
+    assert (
+        category.name_zh not in client.get(reverse("achievements:category_list")).content.decode()
+    )
 
 
 @pytest.mark.parametrize("role", ["institution_admin", "expert", "learner", "system_admin"])
@@ -64,9 +66,11 @@ def test_others_may_not_edit(client, people, role):
     level = QualificationLevel.objects.get(number=2)
     category = AchievementCategory.objects.get(code="training")
     client.force_login(people[role])
-    assert client.get(reverse("level_edit", args=[level.pk])).status_code == 403
-    assert client.get(reverse("category_edit", args=[category.pk])).status_code == 403
-    response = client.post(reverse("level_edit", args=[level.pk]), level_data(level, name_zh="改"))
+    assert client.get(reverse("achievements:level_edit", args=[level.pk])).status_code == 403
+    assert client.get(reverse("achievements:category_edit", args=[category.pk])).status_code == 403
+    response = client.post(
+        reverse("achievements:level_edit", args=[level.pk]), level_data(level, name_zh="改")
+    )
     assert response.status_code == 403
     level.refresh_from_db()
     assert level.name_zh != "改"
@@ -98,7 +102,9 @@ def test_bad_level_input_is_shown_beside_the_field(client, people, overrides, fi
     level = QualificationLevel.objects.get(number=2)
     client.force_login(people["centre_admin"])
     english(client)
-    response = client.post(reverse("level_edit", args=[level.pk]), level_data(level, **overrides))
+    response = client.post(
+        reverse("achievements:level_edit", args=[level.pk]), level_data(level, **overrides)
+    )
     assert response.status_code == 200
     assert response.context["form"].errors == {field: [message]}
     assert not AuditEvent.objects.filter(action="qualification_level.update").exists()
@@ -133,7 +139,8 @@ def test_bad_category_input_is_shown_beside_the_field(client, people, overrides,
     client.force_login(people["centre_admin"])
     english(client)
     response = client.post(
-        reverse("category_edit", args=[category.pk]), category_data(category, **overrides)
+        reverse("achievements:category_edit", args=[category.pk]),
+        category_data(category, **overrides),
     )
     assert response.status_code == 200
     assert response.context["form"].errors == {field: [message]}
@@ -146,7 +153,7 @@ def test_names_with_a_middle_dot_and_astral_characters_are_kept(client, people):
     category = AchievementCategory.objects.get(code="training")
     client.force_login(people["centre_admin"])
     client.post(
-        reverse("category_edit", args=[category.pk]),
+        reverse("achievements:category_edit", args=[category.pk]),
         category_data(category, name_zh="买买提·艾力𠮷培训"),
     )
     category.refresh_from_db()

@@ -47,7 +47,7 @@ def test_a_deposit_goes_through_the_first_check_and_is_recognised_onto_the_ledge
     services.achievement_submit(acting_user=review["learner"], achievement=achievement)
     achievement.refresh_from_db()
     assert achievement.status == Status.UNDER_REVIEW
-    assert achievement.review_branch == review.branch
+    assert achievement.first_check_branch == review.branch
 
     services.achievement_forward(
         acting_user=review["branch_staff"], achievement=achievement, note="证书原件已核对。"
@@ -248,7 +248,7 @@ def test_above_the_threshold_the_credits_wait_for_a_centre_re_review(review):
     achievement.refresh_from_db()
     decision.refresh_from_db()
     assert achievement.status == Status.RECOGNISED
-    assert (decision.status, decision.checked_by) == ("in_force", review["centre_admin"])
+    assert (decision.status, decision.re_reviewed_by) == ("in_force", review["centre_admin"])
     assert CreditEntry.objects.get().amount == Decimal("12.00")
     assert audit_actions(achievement)[-2:] == ["achievement.recognise", "achievement.confirm"]
 
@@ -259,7 +259,7 @@ def test_at_the_threshold_no_re_review_is_needed(review, settings):
     assert achievement.status == Status.RECOGNISED
 
 
-def test_the_maker_of_a_decision_can_never_check_it(review):
+def test_the_maker_of_a_decision_can_never_re_review_it(review):
     maker = review["centre_admin"]
     RoleGrantFactory(user=maker, role="expert")  # an expert who is also a centre administrator
     achievement = review.forwarded()
@@ -283,11 +283,11 @@ def test_the_maker_of_a_decision_can_never_check_it(review):
     assert capacity(review["centre_admin_2"], achievement, "confirm") is not None
 
 
-def test_the_database_refuses_a_checker_who_is_the_maker(review):
+def test_the_database_refuses_a_re_reviewer_who_is_the_decider(review):
     review.confirming()
     decision = Recognition.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Recognition.objects.filter(pk=decision.pk).update(checked_by=decision.decided_by)
+        Recognition.objects.filter(pk=decision.pk).update(re_reviewed_by=decision.decided_by)
 
 
 def test_a_decision_sent_back_waits_for_a_new_one(review):

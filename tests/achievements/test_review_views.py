@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from achievements import services
+from achievements.access import REVIEW_QUEUES
 from achievements.models import (
     ACHIEVEMENT_TRANSITIONS,
     Achievement,
@@ -21,20 +22,15 @@ from achievements.models import (
     CreditEntry,
     Recognition,
 )
+from achievements.views.review import QUEUE_HELP, QUEUE_SLUGS, QUEUE_TITLES
 from creditbank.errors import ServiceError
 from creditbank.models import AuditEvent
 from tests.accounts.factories import RoleGrantFactory
-from tests.branches.network_helpers import english
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 Status = Achievement.Status
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    english(client)
-    return client
 
 
 def page_text(response) -> str:
@@ -48,7 +44,7 @@ def test_the_archive_shows_the_balance_by_level_and_field_and_the_statement(clie
     recognised = review.recognised(title="计算机应用基础")
     review.deposit(title="养老护理员培训")
     signed_in(client, review["learner"])
-    response = client.get(reverse("archive"))
+    response = client.get(reverse("achievements:archive"))
     assert response.status_code == 200
     text = page_text(response)
     assert "计算机应用基础" in text and "养老护理员培训" in text
@@ -73,7 +69,7 @@ def test_the_archive_filters_by_category_status_and_year(client, review):
     signed_in(client, review["learner"])
 
     def titles(**params):
-        response = client.get(reverse("archive"), params)
+        response = client.get(reverse("achievements:archive"), params)
         assert response.status_code == 200
         shown = [row.pk for row in response.context["page"]]
         return set(Achievement.objects.filter(pk__in=shown).values_list("title", flat=True))
@@ -91,7 +87,7 @@ def test_the_archive_filters_by_category_status_and_year(client, review):
 def test_the_achievement_page_shows_its_timeline_of_who_did_what(client, review):
     achievement = review.recognised(title="计算机应用基础")
     signed_in(client, review["learner"])
-    response = client.get(reverse("achievement_detail", args=[achievement.pk]))
+    response = client.get(reverse("achievements:achievement_detail", args=[achievement.pk]))
     text = page_text(response)
     for label in (
         "Applied for recognition",
@@ -106,7 +102,7 @@ def test_the_achievement_page_shows_its_timeline_of_who_did_what(client, review)
 def test_the_learner_applies_and_a_missing_answer_is_refused_beside_the_field(client, review):
     achievement = review.deposit()
     signed_in(client, review["learner"])
-    response = client.post(reverse("achievement_submit", args=[achievement.pk]))
+    response = client.post(reverse("achievements:achievement_submit", args=[achievement.pk]))
     assert response.status_code == 302
     achievement.refresh_from_db()
     assert achievement.status == Status.UNDER_REVIEW
@@ -114,7 +110,9 @@ def test_the_learner_applies_and_a_missing_answer_is_refused_beside_the_field(cl
         acting_user=review["branch_staff"], achievement=achievement, message="请补充成绩单。"
     )
     events = AchievementEvent.objects.count()
-    response = client.post(reverse("achievement_resubmit", args=[achievement.pk]), {"answer": ""})
+    response = client.post(
+        reverse("achievements:achievement_resubmit", args=[achievement.pk]), {"answer": ""}
+    )
     assert response.status_code == 200
     assert response.context["steps"]["resubmit"].errors["answer"]
     achievement.refresh_from_db()
@@ -132,7 +130,7 @@ def test_the_check_queue_is_oldest_first_with_an_overdue_mark(client, review):
         status_changed_at=timezone.now() - timedelta(days=40)
     )
     signed_in(client, review["branch_staff"])
-    response = client.get(reverse("review_check_queue"))
+    response = client.get(reverse("achievements:review_check_queue"))
     assert response.status_code == 200
     rows = response.context["rows"]
     assert [row["achievement"].pk for row in rows] == [old.pk, recent.pk]
@@ -141,13 +139,14 @@ def test_the_check_queue_is_oldest_first_with_an_overdue_mark(client, review):
     assert page_text(response).count('class="badge overdue"') == 1
 
 
-def test_a_checker_forwards_from_the_review_page_and_the_learner_is_told(client, review):
+def test_the_first_check_forwards_from_the_review_page_and_the_learner_is_told(client, review):
     achievement = review.submitted()
     signed_in(client, review["branch_staff"])
-    response = client.get(reverse("review_detail", args=[achievement.pk]))
+    response = client.get(reverse("achievements:review_detail", args=[achievement.pk]))
     assert [step["action"] for step in response.context["steps"]] == ["forward", "return"]
     response = client.post(
-        reverse("review_forward", args=[achievement.pk]), {"forward-note": "材料齐全。"}
+        reverse("achievements:review_forward", args=[achievement.pk]),
+        {"forward-note": "材料齐全。"},
     )
     assert response.status_code == 302
     achievement.refresh_from_db()
@@ -162,7 +161,7 @@ def test_a_checker_forwards_from_the_review_page_and_the_learner_is_told(client,
 def test_a_recognition_needs_a_known_approved_standard_or_all_the_facts(client, review):
     achievement = review.forwarded()
     signed_in(client, review["expert"])
-    url = reverse("review_recognise", args=[achievement.pk])
+    url = reverse("achievements:review_recognise", args=[achievement.pk])
     response = client.post(url, {"recognise-unit_standard": "NO-SUCH-CODE"})
     assert response.status_code == 200
     form = next(s["form"] for s in response.context["steps"] if s["action"] == "recognise")
@@ -191,40 +190,43 @@ def test_the_maker_of_a_decision_is_refused_its_re_review_with_403_and_nothing_c
     achievement = review.forwarded()
     signed_in(client, maker)
     response = client.post(
-        reverse("review_recognise", args=[achievement.pk]),
+        reverse("achievements:review_recognise", args=[achievement.pk]),
         {"recognise-unit_standard": review.big_standard.code},
     )
     assert response.status_code == 302
     achievement.refresh_from_db()
     assert achievement.status == Status.CONFIRMING
 
-    page = client.get(reverse("review_detail", args=[achievement.pk]))
+    page = client.get(reverse("achievements:review_detail", args=[achievement.pk]))
     assert not {"confirm", "send_back"} & {s["action"] for s in page.context["steps"]}
-    queue = client.get(reverse("review_confirm_queue"))
+    queue = client.get(reverse("achievements:review_confirm_queue"))
     assert achievement.pk not in [row["achievement"].pk for row in queue.context["rows"]]
 
     events, audits = AchievementEvent.objects.count(), AuditEvent.objects.count()
-    for name, data in (("review_confirm", {}), ("review_send_back", {"send_back-reason": "x"})):
+    for name, data in (
+        ("achievements:review_confirm", {}),
+        ("achievements:review_send_back", {"send_back-reason": "x"}),
+    ):
         response = client.post(reverse(name, args=[achievement.pk]), data)
         assert response.status_code == 403
         assert AuditEvent.objects.latest("id").action == "access.refused"
     achievement.refresh_from_db()
     assert achievement.status == Status.CONFIRMING
     assert Recognition.objects.get().status == Recognition.Status.PENDING
-    assert Recognition.objects.get().checked_by is None
+    assert Recognition.objects.get().re_reviewed_by is None
     assert not CreditEntry.objects.exists()
     assert AchievementEvent.objects.count() == events
     assert AuditEvent.objects.count() == audits + 2  # the two refusals, nothing else
 
     signed_in(client, review["centre_admin_2"])
-    queue = client.get(reverse("review_confirm_queue"))
+    queue = client.get(reverse("achievements:review_confirm_queue"))
     assert achievement.pk in [row["achievement"].pk for row in queue.context["rows"]]
-    response = client.post(reverse("review_confirm", args=[achievement.pk]))
+    response = client.post(reverse("achievements:review_confirm", args=[achievement.pk]))
     assert response.status_code == 302
     achievement.refresh_from_db()
     assert achievement.status == Status.RECOGNISED
     decision = Recognition.objects.get()
-    assert (decision.decided_by, decision.checked_by) == (maker, review["centre_admin_2"])
+    assert (decision.decided_by, decision.re_reviewed_by) == (maker, review["centre_admin_2"])
     assert CreditEntry.objects.get().amount == Decimal("12.00")
 
 
@@ -234,10 +236,10 @@ def test_an_expert_who_took_part_is_refused_the_appeal(client, review):
         acting_user=review["learner"], achievement=achievement, statement="证书可在官网核验。"
     )
     signed_in(client, review["expert"])
-    queue = client.get(reverse("review_appeals_queue"))
+    queue = client.get(reverse("achievements:review_appeals_queue"))
     assert achievement.pk not in [row["achievement"].pk for row in queue.context["rows"]]
     response = client.post(
-        reverse("review_recognise", args=[achievement.pk]),
+        reverse("achievements:review_recognise", args=[achievement.pk]),
         {"recognise-unit_standard": review.standard.code},
     )
     assert response.status_code == 403
@@ -245,10 +247,10 @@ def test_an_expert_who_took_part_is_refused_the_appeal(client, review):
     assert achievement.status == Status.APPEALED
 
     signed_in(client, review["expert_2"])
-    queue = client.get(reverse("review_appeals_queue"))
+    queue = client.get(reverse("achievements:review_appeals_queue"))
     assert achievement.pk in [row["achievement"].pk for row in queue.context["rows"]]
     response = client.post(
-        reverse("review_recognise", args=[achievement.pk]),
+        reverse("achievements:review_recognise", args=[achievement.pk]),
         {"recognise-unit_standard": review.standard.code},
     )
     assert response.status_code == 302
@@ -311,7 +313,9 @@ def test_an_illegal_step_through_the_page_is_told_and_changes_nothing(client, re
     achievement = review.forwarded()
     signed_in(client, review["branch_staff"])
     events = AchievementEvent.objects.count()
-    response = client.post(reverse("review_forward", args=[achievement.pk]), follow=True)
+    response = client.post(
+        reverse("achievements:review_forward", args=[achievement.pk]), follow=True
+    )
     assert response.status_code == 200
     assert "cannot be changed this way" in page_text(response)
     achievement.refresh_from_db()
@@ -362,7 +366,7 @@ def test_the_archive_takes_the_same_number_of_queries_for_2_or_30_achievements(
     review.recognised()
     review.deposit()
     signed_in(client, review["learner"])
-    url = reverse("archive")
+    url = reverse("achievements:archive")
     # Filtered, the filter form is rendered afresh (its categories read); unfiltered, from the
     # cache: each is pinned on its own.
     filtered = f"{url}?page=2&entries=1&status=recognised"
@@ -390,7 +394,7 @@ def test_the_cached_archive_shows_each_new_step_and_credit_at_once(client, revie
     the credits it brings or takes, show on the very next view."""
     achievement = review.forwarded()
     signed_in(client, review["learner"])
-    url = reverse("archive")
+    url = reverse("achievements:archive")
     before = page_text(client.get(url))
     assert "Forwarded for a decision" in before
     assert "History (3 steps)" in before
@@ -423,7 +427,7 @@ def test_the_cached_archive_shows_each_new_step_and_credit_at_once(client, revie
 def test_a_renamed_category_or_institution_shows_on_the_cached_archive_at_once(client, review):
     achievement = review.recognised()
     signed_in(client, review["learner"])
-    url = reverse("archive")
+    url = reverse("achievements:archive")
     category, institution = achievement.category, achievement.issuer_institution
     before = page_text(client.get(url))
     assert category.name_en in before
@@ -438,7 +442,7 @@ def test_a_renamed_category_or_institution_shows_on_the_cached_archive_at_once(c
 def test_the_archive_speaks_the_language_of_the_reader_from_the_cache(client, review):
     review.recognised()
     signed_in(client, review["learner"])
-    url = reverse("archive")
+    url = reverse("achievements:archive")
     assert "History (" in page_text(client.get(url))
     client.cookies["creditbank_language"] = "zh-hans"
     chinese = page_text(client.get(url))
@@ -470,13 +474,33 @@ def test_each_queue_takes_the_same_number_of_queries_for_1_or_25_items(
 
     one()
     signed_in(client, review[who])
-    url = reverse(f"review_{queue}_queue")
+    url = reverse(f"achievements:review_{queue}_queue")
     few = _queries(client, url, django_assert_num_queries)
     for _ in range(24):
         one()
     response = client.get(url)
     assert response.context["page"].paginator.count == 25
     _queries(client, url, django_assert_num_queries, expected=few)
+
+
+def test_the_queues_named_by_their_steps_keep_their_published_addresses(client, review):
+    assert set(QUEUE_SLUGS) == set(REVIEW_QUEUES) == set(QUEUE_TITLES) == set(QUEUE_HELP)
+    addresses = {
+        queue: reverse(f"achievements:review_{slug}_queue") for queue, slug in QUEUE_SLUGS.items()
+    }
+    assert addresses == {
+        "first_check": "/review/check/",
+        "decision": "/review/decide/",
+        "re_review": "/review/confirm/",
+        "appeals": "/review/appeals/",
+    }
+    signed_in(client, review["centre_admin"])
+    response = client.get("/review/confirm/")
+    assert response.context["queue"] == "re_review"
+    assert response.context["title"] == "Centre re-review"
+    assert [(q["name"], q["url_name"]) for q in response.context["queues"]] == [
+        ("re_review", "achievements:review_confirm_queue")
+    ]
 
 
 # --- Concurrent decisions: exactly one wins -----------------------------------------------------

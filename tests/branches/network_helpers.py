@@ -1,5 +1,7 @@
 """Plain helpers (not fixtures) for the network tests: the fixture's branch and another one."""
 
+from django.utils import translation
+
 from branches.models import BranchCentre
 from creditbank.models import AuditEvent
 from tests.branches.factories import (
@@ -42,5 +44,8 @@ def audit_count(prefix: str) -> int:
 
 
 def english(client) -> None:
-    """Show pages in English, so that tests can read the messages whatever the catalogue."""
+    """Show pages in English, so that tests can read the messages whatever the catalogue: the
+    pages by the cookie, the messages the test reads afterwards (form errors, lazy strings) by
+    the test's own language (undone after each test by conftest's _language_restored)."""
     client.cookies["creditbank_language"] = "en"
+    translation.activate("en")

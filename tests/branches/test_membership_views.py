@@ -21,7 +21,7 @@ def test_the_centre_admin_records_a_member(client, client_for, people):
     institution = InstitutionFactory(name="重庆城市职业学院")
     client_for("centre_admin")
     response = client.post(
-        reverse("membership_create"),
+        reverse("branches:membership_create"),
         {
             "institution": institution.pk,
             "branch": own_branch(people).pk,
@@ -31,11 +31,11 @@ def test_the_centre_admin_records_a_member(client, client_for, people):
     )
     membership = AllianceMembership.objects.get(institution=institution)
     assert response.status_code == 302
-    assert response.url == reverse("membership_detail", args=[membership.pk])
+    assert response.url == reverse("branches:membership_detail", args=[membership.pk])
     assert membership.pilot_batch == "第一批 试点单位"
     page = client.get(response.url).content.decode()
     assert "重庆城市职业学院 is now an alliance member." in page
-    assert client.get(reverse("membership_list")).status_code == 200
+    assert client.get(reverse("branches:membership_list")).status_code == 200
 
 
 @pytest.mark.parametrize("status", ["applied", "rejected", "suspended"])
@@ -43,7 +43,7 @@ def test_an_unapproved_institution_is_refused_beside_the_field(client, client_fo
     institution = InstitutionFactory(status=status)
     client_for("centre_admin")
     response = client.post(
-        reverse("membership_create"),
+        reverse("branches:membership_create"),
         {"institution": institution.pk, "branch": own_branch(people).pk, "joined_on": "2020-01-01"},
     )
     assert response.status_code == 200
@@ -73,7 +73,7 @@ def test_bad_membership_input_is_refused_beside_the_field(client, client_for, pe
         field: value,
     }
     client_for("centre_admin")
-    response = client.post(reverse("membership_create"), data)
+    response = client.post(reverse("branches:membership_create"), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not AllianceMembership.objects.exists()
@@ -82,13 +82,14 @@ def test_bad_membership_input_is_refused_beside_the_field(client, client_for, pe
 def test_suspend_reinstate_and_end_through_the_page(client, client_for, people):
     membership = AllianceMembershipFactory()
     client_for("centre_admin")
-    detail = reverse("membership_detail", args=[membership.pk])
+    detail = reverse("branches:membership_detail", args=[membership.pk])
     page = client.get(detail).content.decode()
-    assert reverse("membership_suspend", args=[membership.pk]) in page
-    assert reverse("membership_reinstate", args=[membership.pk]) not in page
+    assert reverse("branches:membership_suspend", args=[membership.pk]) in page
+    assert reverse("branches:membership_reinstate", args=[membership.pk]) not in page
     for action, status in (("suspend", "suspended"), ("reinstate", "active"), ("end", "ended")):
         response = client.post(
-            reverse(f"membership_{action}", args=[membership.pk]), {f"{action}-reason": "年度评估"}
+            reverse(f"branches:membership_{action}", args=[membership.pk]),
+            {f"{action}-reason": "年度评估"},
         )
         assert response.status_code == 302, action
         membership.refresh_from_db()
@@ -101,7 +102,7 @@ def test_a_bad_reason_is_refused_beside_the_field(client, client_for, people, re
     membership = AllianceMembershipFactory()
     client_for("centre_admin")
     response = client.post(
-        reverse("membership_suspend", args=[membership.pk]), {"suspend-reason": reason}
+        reverse("branches:membership_suspend", args=[membership.pk]), {"suspend-reason": reason}
     )
     assert response.status_code == 200
     [(action, _label, form)] = [f for f in response.context["forms"] if f[0] == "suspend"]
@@ -115,7 +116,7 @@ def test_an_illegal_transition_through_the_page_is_refused(client, client_for, p
     membership = AllianceMembershipFactory(status=Status.ENDED)
     client_for("centre_admin")
     response = client.post(
-        reverse("membership_reinstate", args=[membership.pk]), {"reinstate-reason": "再来"}
+        reverse("branches:membership_reinstate", args=[membership.pk]), {"reinstate-reason": "再来"}
     )
     assert response.status_code == 200
     assert "cannot be changed this way" in response.content.decode()
@@ -126,7 +127,7 @@ def test_an_illegal_transition_through_the_page_is_refused(client, client_for, p
 def test_a_get_on_a_transition_is_not_allowed(client, client_for, people):
     membership = AllianceMembershipFactory()
     client_for("centre_admin")
-    assert client.get(reverse("membership_end", args=[membership.pk])).status_code == 405
+    assert client.get(reverse("branches:membership_end", args=[membership.pk])).status_code == 405
 
 
 @pytest.mark.parametrize(
@@ -144,15 +145,20 @@ def test_who_reads_and_writes_a_membership(client, client_for, people, role, rea
     institution = people["institution_admin"].institution_roles.get().institution
     membership = AllianceMembershipFactory(institution=institution, branch=other_branch())
     client_for(role)
-    response = client.get(reverse("membership_detail", args=[membership.pk]))
+    response = client.get(reverse("branches:membership_detail", args=[membership.pk]))
     assert response.status_code == read
     if read == 200:
-        assert reverse("membership_suspend", args=[membership.pk]) not in response.content.decode()
+        assert (
+            reverse("branches:membership_suspend", args=[membership.pk])
+            not in response.content.decode()
+        )
     response = client.post(
-        reverse("membership_suspend", args=[membership.pk]), {"suspend-reason": "x"}
+        reverse("branches:membership_suspend", args=[membership.pk]), {"suspend-reason": "x"}
     )
     assert response.status_code == write
-    assert client.get(reverse("membership_edit", args=[membership.pk])).status_code == write
+    assert (
+        client.get(reverse("branches:membership_edit", args=[membership.pk])).status_code == write
+    )
     membership.refresh_from_db()
     assert membership.status == Status.ACTIVE
 
@@ -160,7 +166,7 @@ def test_who_reads_and_writes_a_membership(client, client_for, people, role, rea
 def test_the_centre_corrects_a_membership(client, client_for, people):
     membership = AllianceMembershipFactory(branch=own_branch(people))
     client_for("centre_admin")
-    url = reverse("membership_edit", args=[membership.pk])
+    url = reverse("branches:membership_edit", args=[membership.pk])
     assert client.get(url).status_code == 200
     response = client.post(
         url,

@@ -39,13 +39,13 @@ def point_data(point, **changes):
 # The status each role gets on these pages is pinned by tests/test_role_matrix.py.
 
 LISTS = {
-    "network_index": set(NETWORK_PEOPLE),
-    "network_branch_list": set(NETWORK_PEOPLE),
-    "network_service_point_list": set(NETWORK_PEOPLE),
-    "network_staff_list": {"centre_admin", "branch_manager"},
-    "network_branch_create": {"centre_admin"},
-    "network_service_point_create": {"centre_admin"},
-    "network_staff_create": {"centre_admin"},
+    "branches:network_index": set(NETWORK_PEOPLE),
+    "branches:network_branch_list": set(NETWORK_PEOPLE),
+    "branches:network_service_point_list": set(NETWORK_PEOPLE),
+    "branches:network_staff_list": {"centre_admin", "branch_manager"},
+    "branches:network_branch_create": {"centre_admin"},
+    "branches:network_service_point_create": {"centre_admin"},
+    "branches:network_staff_create": {"centre_admin"},
 }
 
 
@@ -61,12 +61,14 @@ def test_branch_people_see_their_own_branch_only(client, client_for, people):
     point_of(mine, name="本分中心受理点")
     point_of(theirs, name="他分中心受理点")
     client_for("branch_staff")
-    page = client.get(reverse("network_branch_list")).content.decode()
+    page = client.get(reverse("branches:network_branch_list")).content.decode()
     assert mine.name in page and theirs.name not in page
-    page = client.get(reverse("network_service_point_list")).content.decode()
+    page = client.get(reverse("branches:network_service_point_list")).content.decode()
     assert "本分中心受理点" in page and "他分中心受理点" not in page
-    assert client.get(reverse("network_branch_detail", args=[mine.pk])).status_code == 200
-    assert client.get(reverse("network_branch_detail", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("branches:network_branch_detail", args=[mine.pk])).status_code == 200
+    assert (
+        client.get(reverse("branches:network_branch_detail", args=[theirs.pk])).status_code == 404
+    )
 
 
 # --- branch centres ----------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def test_the_centre_admin_opens_a_branch_centre(client, client_for, people):
     client_for("centre_admin")
     district = own_branch(people).district
     response = client.post(
-        reverse("network_branch_create"),
+        reverse("branches:network_branch_create"),
         {
             "name": "  渝北区\u3000分中心 ",
             "district": district.pk,
@@ -86,7 +88,7 @@ def test_the_centre_admin_opens_a_branch_centre(client, client_for, people):
     )
     branch = BranchCentre.objects.get(name="渝北区 分中心")
     assert response.status_code == 302
-    assert response.url == reverse("network_branch_detail", args=[branch.pk])
+    assert response.url == reverse("branches:network_branch_detail", args=[branch.pk])
     page = client.get(response.url).content.decode()
     assert "渝北区 分中心" in page and "opened" in page
 
@@ -104,7 +106,8 @@ def test_a_bad_branch_name_is_refused_beside_the_field(client, client_for, peopl
     client_for("centre_admin")
     before = BranchCentre.objects.count()
     response = client.post(
-        reverse("network_branch_create"), {"name": name, "district": own_branch(people).district_id}
+        reverse("branches:network_branch_create"),
+        {"name": name, "district": own_branch(people).district_id},
     )
     assert response.status_code == 200
     assert problem in " ".join(response.context["form"].errors["name"])
@@ -116,7 +119,8 @@ def test_a_bad_branch_name_is_refused_beside_the_field(client, client_for, peopl
 def test_names_in_any_script_are_kept_as_typed(client, client_for, people, name):
     client_for("centre_admin")
     response = client.post(
-        reverse("network_branch_create"), {"name": name, "district": own_branch(people).district_id}
+        reverse("branches:network_branch_create"),
+        {"name": name, "district": own_branch(people).district_id},
     )
     assert response.status_code == 302
     assert BranchCentre.objects.filter(name=name).exists()
@@ -126,7 +130,7 @@ def test_a_duplicate_branch_name_is_a_message_beside_the_field(client, client_fo
     client_for("centre_admin")
     mine = own_branch(people)
     response = client.post(
-        reverse("network_branch_create"), {"name": mine.name, "district": mine.district_id}
+        reverse("branches:network_branch_create"), {"name": mine.name, "district": mine.district_id}
     )
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == [
@@ -138,7 +142,7 @@ def test_a_duplicate_branch_name_is_a_message_beside_the_field(client, client_fo
 def test_a_bad_phone_number_is_refused(client, client_for, people, phone):
     client_for("centre_admin")
     response = client.post(
-        reverse("network_branch_create"),
+        reverse("branches:network_branch_create"),
         {"name": "新分中心", "district": own_branch(people).district_id, "phone": phone},
     )
     assert response.status_code == 200
@@ -149,7 +153,7 @@ def test_a_bad_phone_number_is_refused(client, client_for, people, phone):
 def test_full_width_digits_in_a_phone_number_are_normalised(client, client_for, people):
     client_for("centre_admin")
     client.post(
-        reverse("network_branch_create"),
+        reverse("branches:network_branch_create"),
         {
             "name": "新分中心",
             "district": own_branch(people).district_id,
@@ -165,7 +169,7 @@ def test_full_width_digits_in_a_phone_number_are_normalised(client, client_for, 
 def test_only_the_centre_edits_a_branch(client, client_for, people, role, status):
     mine = own_branch(people)
     client_for(role)
-    url = reverse("network_branch_edit", args=[mine.pk])
+    url = reverse("branches:network_branch_edit", args=[mine.pk])
     response = client.post(url, {"name": "改名", "district": mine.district_id})
     assert response.status_code == status
     mine.refresh_from_db()
@@ -177,7 +181,7 @@ def test_only_the_centre_edits_a_branch(client, client_for, people, role, status
 def test_the_centre_edits_a_branch(client, client_for, people):
     mine = own_branch(people)
     client_for("centre_admin")
-    url = reverse("network_branch_edit", args=[mine.pk])
+    url = reverse("branches:network_branch_edit", args=[mine.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"name": "改名分中心", "district": mine.district_id})
     assert response.status_code == 302
@@ -202,7 +206,7 @@ def test_the_centre_opens_a_service_point(client, client_for, people):
         "phone": "023-63000009",
         "is_open": "on",
     }
-    response = client.post(reverse("network_service_point_create"), data)
+    response = client.post(reverse("branches:network_service_point_create"), data)
     assert response.status_code == 302
     point = ServicePoint.objects.get(name="社区学院受理点")
     assert point.host_institution == host and point.is_open
@@ -213,7 +217,7 @@ def test_an_unapproved_host_is_a_message_beside_the_field(client, client_for, pe
     applied = InstitutionFactory(status="applied")
     client_for("centre_admin")
     response = client.post(
-        reverse("network_service_point_create"),
+        reverse("branches:network_service_point_create"),
         {
             "branch": mine.pk,
             "name": "受理点",
@@ -234,7 +238,7 @@ def test_a_branch_manager_edits_a_point_of_their_branch_but_cannot_move_it(
     mine, theirs = own_branch(people), other_branch()
     point = point_of(mine)
     client_for("branch_manager")
-    url = reverse("network_service_point_edit", args=[point.pk])
+    url = reverse("branches:network_service_point_edit", args=[point.pk])
     response = client.get(url)
     assert response.status_code == 200
     assert "branch" not in response.context["form"].fields
@@ -259,7 +263,7 @@ def test_who_edits_which_service_point(client, client_for, people, role, own_sta
     client_for(role)
     for point, status in ((mine, own_status), (theirs, other_status)):
         response = client.post(
-            reverse("network_service_point_edit", args=[point.pk]),
+            reverse("branches:network_service_point_edit", args=[point.pk]),
             point_data(point, opening_hours="全天"),
         )
         assert response.status_code == status
@@ -270,12 +274,12 @@ def test_who_edits_which_service_point(client, client_for, people, role, own_sta
 def test_the_point_list_links_edit_only_where_allowed(client, client_for, people):
     mine, theirs = point_of(own_branch(people)), point_of(other_branch())
     client_for("branch_manager")
-    page = client.get(reverse("network_service_point_list")).content.decode()
-    assert reverse("network_service_point_edit", args=[mine.pk]) in page
-    assert reverse("network_service_point_edit", args=[theirs.pk]) not in page
+    page = client.get(reverse("branches:network_service_point_list")).content.decode()
+    assert reverse("branches:network_service_point_edit", args=[mine.pk]) in page
+    assert reverse("branches:network_service_point_edit", args=[theirs.pk]) not in page
     client_for("branch_staff")
-    page = client.get(reverse("network_service_point_list")).content.decode()
-    assert reverse("network_service_point_edit", args=[mine.pk]) not in page
+    page = client.get(reverse("branches:network_service_point_list")).content.decode()
+    assert reverse("branches:network_service_point_edit", args=[mine.pk]) not in page
 
 
 def test_the_point_list_is_paginated_and_keeps_its_filter(
@@ -285,9 +289,9 @@ def test_the_point_list_is_paginated_and_keeps_its_filter(
     for i in range(25):
         point_of(mine, name=f"受理点{i:02d}", host_institution=InstitutionFactory())
     client_for("centre_admin")
-    client.get(reverse("network_service_point_list"))  # warm the session and MFA checks
+    client.get(reverse("branches:network_service_point_list"))  # warm the session and MFA checks
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("network_service_point_list"), {"branch": mine.pk})
+        response = client.get(reverse("branches:network_service_point_list"), {"branch": mine.pk})
     assert len(response.context["page"]) == 20
     assert f"branch={mine.pk}&amp;page=2" in response.content.decode()
 
@@ -301,13 +305,13 @@ def test_the_centre_posts_and_removes_staff(client, client_for, people):
     person = UserFactory(username="new_clerk")
     client_for("centre_admin")
     response = client.post(
-        reverse("network_staff_create"),
+        reverse("branches:network_staff_create"),
         {"user": " new_clerk ", "branch": mine.pk, "service_point": point.pk, "role": "staff"},
     )
     assert response.status_code == 302
     posting = StaffAssignment.objects.get(user=person)
     assert posting.service_point == point
-    remove = reverse("network_staff_remove", args=[posting.pk])
+    remove = reverse("branches:network_staff_remove", args=[posting.pk])
     assert "new_clerk" in client.get(remove).content.decode()
     response = client.post(remove)
     assert response.status_code == 302
@@ -334,7 +338,7 @@ def test_a_bad_posting_is_refused_beside_the_field(client, client_for, people, d
         form["service_point"] = elsewhere.pk
     client_for("centre_admin")
     before = StaffAssignment.objects.count()
-    response = client.post(reverse("network_staff_create"), form)
+    response = client.post(reverse("branches:network_staff_create"), form)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert StaffAssignment.objects.count() == before
@@ -344,13 +348,16 @@ def test_a_bad_posting_is_refused_beside_the_field(client, client_for, people, d
 def test_only_the_centre_removes_a_posting(client, client_for, people, role, status):
     posting = StaffAssignmentFactory(branch=own_branch(people))
     client_for(role)
-    assert client.post(reverse("network_staff_remove", args=[posting.pk])).status_code == status
+    assert (
+        client.post(reverse("branches:network_staff_remove", args=[posting.pk])).status_code
+        == status
+    )
     assert StaffAssignment.objects.filter(pk=posting.pk).exists()
 
 
 def test_a_branch_manager_sees_the_postings_of_their_branch(client, client_for, people):
     theirs = StaffAssignmentFactory(branch=other_branch(), user=UserFactory(username="far_away"))
     client_for("branch_manager")
-    page = client.get(reverse("network_staff_list")).content.decode()
+    page = client.get(reverse("branches:network_staff_list")).content.decode()
     assert "branch_staff" in page and theirs.user.username not in page
-    assert reverse("network_staff_remove", args=[theirs.pk]) not in page
+    assert reverse("branches:network_staff_remove", args=[theirs.pk]) not in page

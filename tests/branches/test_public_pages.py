@@ -34,7 +34,7 @@ def test_the_finder_filters_by_district_and_searches(client):
     ServicePointFactory(name="已关闭受理点", is_open=False)
 
     def names(**params):
-        response = client.get(reverse("service_points"), params)
+        response = client.get(reverse("branches:service_points"), params)
         assert response.status_code == 200
         return {p.name for p in response.context["page"]}
 
@@ -49,13 +49,13 @@ def test_the_finder_filters_by_district_and_searches(client):
 def test_the_finder_offers_only_districts_with_an_open_point(client):
     ServicePointFactory()
     ServicePointFactory(branch=BranchCentreFactory(district=OtherDistrictFactory()), is_open=False)
-    form = client.get(reverse("service_points")).context["form"]
+    form = client.get(reverse("branches:service_points")).context["form"]
     assert [d.code for d in form.fields["district"].queryset] == ["500103"]
 
 
 def test_the_finder_works_on_a_phone(client):
     ServicePointFactory(phone="023 6300 0001")
-    page = client.get(reverse("service_points")).content.decode()
+    page = client.get(reverse("branches:service_points")).content.decode()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert 'type="search"' in page and 'enterkeyhint="search"' in page
     assert 'href="tel:02363000001"' in page
@@ -69,7 +69,7 @@ def test_the_finder_pages_keep_the_filter_in_a_constant_number_of_queries(
     branch = BranchCentreFactory()
     for i in range(5):
         ServicePointFactory(branch=branch, host_institution=InstitutionFactory(), name=f"点{i}")
-    url = reverse("service_points")
+    url = reverse("branches:service_points")
     with django_assert_max_num_queries(6) as few:
         client.get(url, {"district": "500103"})
     for i in range(5, 45):
@@ -93,7 +93,7 @@ def test_the_directory_lists_active_members_of_approved_institutions_only(client
     AllianceMembershipFactory(
         institution=InstitutionFactory(name="被暂停机构", status=Institution.Status.SUSPENDED)
     )
-    response = client.get(reverse("membership_directory"))
+    response = client.get(reverse("branches:membership_directory"))
     assert response.status_code == 200
     assert list(response.context["page"]) == [active]
     page = response.content.decode()
@@ -109,7 +109,7 @@ def test_the_directory_filters_by_district_branch_type_and_name(client):
     )
 
     def members(**params):
-        response = client.get(reverse("membership_directory"), params)
+        response = client.get(reverse("branches:membership_directory"), params)
         assert response.status_code == 200
         return set(response.context["page"])
 
@@ -124,7 +124,7 @@ def test_the_directory_filters_by_district_branch_type_and_name(client):
 def test_the_directory_pages_in_a_constant_number_of_queries(client, django_assert_max_num_queries):
     for _ in range(3):
         AllianceMembershipFactory()
-    url = reverse("membership_directory")
+    url = reverse("branches:membership_directory")
     with django_assert_max_num_queries(8) as few:
         client.get(url, {"kind": "university"})
     for _ in range(30):
@@ -142,12 +142,12 @@ def test_the_public_reads_published_announcements_newest_first_ten_a_page(client
     AnnouncementFactory(title="草稿")
     AnnouncementFactory(status="unpublished", title="已撤回")
     published = [AnnouncementFactory(published=True, title=f"公告{i:02d}") for i in range(12)]
-    response = client.get(reverse("announcement_list"))
+    response = client.get(reverse("branches:announcement_list"))
     assert response.status_code == 200
     assert list(response.context["page"]) == published[::-1][:10]
     page = response.content.decode()
     assert "草稿" not in page and "已撤回" not in page
-    second = client.get(reverse("announcement_list"), {"page": 2})
+    second = client.get(reverse("branches:announcement_list"), {"page": 2})
     assert list(second.context["page"]) == published[1::-1]
 
 
@@ -156,7 +156,7 @@ def test_the_public_filters_by_kind_and_the_pages_keep_it(client, django_assert_
         AnnouncementFactory(published=True, kind="policy", title=f"政策{i}")
     notice = AnnouncementFactory(published=True, kind="notice", title="通知")
     with django_assert_max_num_queries(4):
-        response = client.get(reverse("announcement_list"), {"kind": "policy"})
+        response = client.get(reverse("branches:announcement_list"), {"kind": "policy"})
     assert notice not in response.context["page"]
     assert "kind=policy&amp;page=2" in response.content.decode()
 
@@ -165,15 +165,19 @@ def test_the_detail_of_a_draft_is_not_found_for_the_public(client, people):
     draft = AnnouncementFactory()
     for role in ("learner", "branch_manager", "institution_admin"):
         client.force_login(people[role])
-        assert client.get(reverse("announcement_detail", args=[draft.pk])).status_code == 404
+        assert (
+            client.get(reverse("branches:announcement_detail", args=[draft.pk])).status_code == 404
+        )
     client.logout()
-    assert client.get(reverse("announcement_detail", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("branches:announcement_detail", args=[draft.pk])).status_code == 404
 
 
 def test_the_body_is_escaped_and_keeps_its_paragraphs(client):
     announcement = AnnouncementFactory(
         published=True, body='第一段<img src=x onerror="alert(1)">\n\n第二段'
     )
-    page = client.get(reverse("announcement_detail", args=[announcement.pk])).content.decode()
+    page = client.get(
+        reverse("branches:announcement_detail", args=[announcement.pk])
+    ).content.decode()
     assert "<p>第一段&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</p>" in page
     assert "<p>第二段</p>" in page

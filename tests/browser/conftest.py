@@ -92,6 +92,13 @@ def browser():
         playwright.stop()
 
 
+@pytest.fixture(autouse=True)
+def site_url_is_the_live_server(live_server, settings):
+    """Links in e-mails that a task writes lead to ``CREDITBANK_SITE_URL``: here, the live
+    server that the browser follows them to."""
+    settings.CREDITBANK_SITE_URL = live_server.url
+
+
 @pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
 def page(request, browser, live_server):
     """A page in a new browser context at the phone or the desktop width, with the live server

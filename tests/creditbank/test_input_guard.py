@@ -9,6 +9,9 @@ the shared text fields (creditbank.fields) before anything is stored.
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.handlers import wsgi
 from django.db import transaction
@@ -131,11 +134,30 @@ def _url(name, pattern, objects):
     return reverse(name, kwargs=_sample(name, pattern))
 
 
-def _client(people, role):
-    client = Client(raise_request_exception=False)
-    if role is not None:
-        client.force_login(people[role])
-    return client
+class SignedInClients:
+    """``clients(role)``: a client as a fresh one signed in as ``role`` (``None``: an anonymous
+    visitor) would be — no cookie but the role's session, and that session as it was stored at
+    sign-in (its copy in the cache, which a rolled-back request may have changed, is dropped, as
+    the role matrix does). Each role signs in once: signing in for every page took a third of
+    the walk."""
+
+    def __init__(self, people):
+        self.people = people
+        self.made = {}
+
+    def __call__(self, role):
+        if role not in self.made:
+            client = Client(raise_request_exception=False)
+            if role is not None:
+                client.force_login(self.people[role])
+            session = client.cookies.get(settings.SESSION_COOKIE_NAME)
+            self.made[role] = client, session.value if session else None
+        client, session_key = self.made[role]
+        client.cookies.clear()
+        if session_key is not None:
+            caches[settings.SESSION_CACHE_ALIAS].delete(SessionStore(session_key).cache_key)
+            client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+        return client
 
 
 @pytest.fixture
@@ -155,7 +177,7 @@ def test_every_form_and_filter_answers_400_to_control_characters(
     character, in its value and in its key, from that person and from an anonymous visitor."""
     superuser = UserFactory(is_staff=True, is_superuser=True)
     with_totp(superuser)
-    people = {**people, "superuser": superuser}
+    clients = SignedInClients({**people, "superuser": superuser})
     monkeypatch.setattr(wsgi, "QueryDict", RecordingQueryDict)
     monkeypatch.setattr(http_request, "QueryDict", RecordingFormData)
     read_by_page, failures = {"GET": {}, "POST": {}}, []
@@ -165,15 +187,15 @@ def test_every_form_and_filter_answers_400_to_control_characters(
             # The matrix's user or, when that one reads nothing, a signed-in person without
             # roles or a learning account (who gets the form to open one).
             for user in (_user_of(name), "outsider"):
-                read = _keys_read(_client(people, user), method, url)
+                read = _keys_read(clients(user), method, url)
                 if read:
                     break
             else:
                 continue
             read_by_page[method][name] = read
-            clients = {role: _client(people, role) for role in (None, user)}  # log-ins write
+            visitors = {role: clients(role) for role in (None, user)}  # log-ins write
             before = writes()
-            for role, client in clients.items():
+            for role, client in visitors.items():
                 for character in CONTROL:
                     queries = [urlencode({key: f"a{character}b"}) for key in sorted(read)]
                     queries.append(f"{quote(character + min(read))}=1")
@@ -189,17 +211,29 @@ def test_every_form_and_filter_answers_400_to_control_characters(
     assert failures == []
     # The walk found the filters and forms it must: the issue's page among them.
     found = read_by_page["GET"]
-    assert {"q", "status", "page"} <= found["desk_accounts"]
-    assert {"action", "actor", "date_from", "date_to", "page"} <= found["audit_log"]
-    assert {"status", "page"} <= found["institution_list"]
-    assert "q" in found["service_points"] and "q" in found["standard_list"]
+    assert {"q", "status", "page"} <= found["branches:desk_accounts"]
+    assert {"action", "actor", "date_from", "date_to", "page"} <= found["accounts:audit_log"]
+    assert {"status", "page"} <= found["accounts:institution_list"]
+    assert "q" in found["branches:service_points"] and "q" in found["achievements:standard_list"]
     assert "next" in found["account_login"]
     found = read_by_page["POST"]
-    assert {"name", "address", "contact_name"} <= found["institution_apply"]
-    assert {"real_name", "work_unit"} <= found["account_open"]
-    assert {"title", "issuer_name"} <= found["achievement_deposit"]
-    assert "reason" in found["institution_decide"]
+    assert {"name", "address", "contact_name"} <= found["accounts:institution_apply"]
+    assert {"real_name", "work_unit"} <= found["branches:account_open"]
+    assert {"title", "issuer_name"} <= found["achievements:achievement_deposit"]
+    assert "reason" in found["accounts:institution_decide"]
     assert len(read_by_page["GET"]) >= 20 and len(read_by_page["POST"]) >= 30
+
+
+def test_the_walks_clients_are_their_role_whatever_a_rolled_back_request_did(people):
+    clients = SignedInClients(people)
+    assert clients("branch_staff").get("/desk/accounts/").status_code == 200
+    assert clients("learner").get("/desk/accounts/").status_code == 403
+    assert clients(None).get("/desk/accounts/").status_code == 302
+    with transaction.atomic():
+        assert clients("branch_staff").post(reverse("account_logout")).status_code == 302
+        assert clients("branch_staff").get("/desk/accounts/").status_code == 302
+        transaction.set_rollback(True)
+    assert clients("branch_staff").get("/desk/accounts/").status_code == 200
 
 
 def test_a_nul_in_the_account_desk_search_is_a_bad_request_not_a_500(client, people):
@@ -228,7 +262,7 @@ def test_a_control_character_in_the_path_is_a_bad_request(client):
 def test_a_malformed_multipart_body_gets_the_same_page(client, people):
     client.force_login(people["learner"])
     response = client.post(
-        reverse("institution_apply"), data=b"--x\r\n", content_type="multipart/form-data"
+        reverse("accounts:institution_apply"), data=b"--x\r\n", content_type="multipart/form-data"
     )
     assert_bad_request(response, "no boundary")
     assert not Institution.objects.filter(applied_by__isnull=False).exists()
@@ -251,12 +285,12 @@ def test_every_posted_field_with_a_control_character_is_refused_and_writes_nothi
 ):
     """Every form of the role matrix's writes, as multipart (a browser's upload form) and as
     urlencoded (every other form), with NUL or another control character in each field."""
-    failures = []
+    failures, clients = [], SignedInClients(people)
     for name, payload in PAYLOADS.items():
         if not payload:
             continue
         role = _writer_of(name)
-        client = _client(people, role)
+        client = clients(role)
         url = reverse(name, kwargs=world(name, 0))
         for field in payload:
             for character in CONTROL:
@@ -289,13 +323,13 @@ def test_a_deposit_with_nul_in_its_title_is_refused_but_files_may_hold_any_bytes
     assert b"\x00" in PNG_BYTES
     before = Achievement.objects.count()
     refused = client.post(
-        reverse("achievement_deposit"),
+        reverse("achievements:achievement_deposit"),
         deposit_form_data(title="培训\x00") | {"files": [upload("a.pdf")]},
     )
     assert_bad_request(refused, "title")
     assert Achievement.objects.count() == before
     accepted = client.post(
-        reverse("achievement_deposit"),
+        reverse("achievements:achievement_deposit"),
         deposit_form_data() | {"files": [upload("a.png", PNG_BYTES)]},
     )
     assert accepted.status_code == 302
@@ -306,7 +340,7 @@ def test_an_application_with_nul_in_its_name_is_refused(client, people):
     client.force_login(people["learner"])
     events = AuditEvent.objects.count()
     data = APPLICATION | {"name": "重庆新桥\x00职业培训学校"}
-    assert_bad_request(client.post(reverse("institution_apply"), data), "name")
+    assert_bad_request(client.post(reverse("accounts:institution_apply"), data), "name")
     assert not Institution.objects.filter(applied_by__isnull=False).exists()
     assert AuditEvent.objects.count() == events
 
@@ -315,7 +349,7 @@ def test_the_csrf_check_still_reads_the_token_from_a_multipart_form(people):
     """The guard parses the form before the CSRF middleware looks for its token in it."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(people["learner"])
-    url = reverse("institution_apply")
+    url = reverse("accounts:institution_apply")
     assert client.post(url, APPLICATION).status_code == 403
     client.get(url)
     token = client.cookies["csrftoken"].value
@@ -336,7 +370,7 @@ def hidden(text: str) -> str:
 def test_a_title_is_stored_without_invisible_characters(client, people, learner):
     client.force_login(people["learner"])
     response = client.post(
-        reverse("achievement_deposit"),
+        reverse("achievements:achievement_deposit"),
         deposit_form_data(
             title=hidden("养老护理员培训"), issuer_name=hidden("重庆市职业技能鉴定中心")
         )
@@ -351,7 +385,7 @@ def test_a_reason_is_stored_without_invisible_characters(client, people):
     institution = InstitutionStaff.objects.get(user=people["institution_admin"]).institution
     client.force_login(people["centre_admin"])
     response = client.post(
-        reverse("institution_decide", args=[institution.pk]),
+        reverse("accounts:institution_decide", args=[institution.pk]),
         {"decision": "suspend", "reason": hidden("资质已过期") + "\r\n" + hidden("请补交")},
     )
     assert response.status_code == 302
@@ -366,7 +400,7 @@ def test_an_institution_name_and_address_are_stored_without_invisible_characters
         "address": hidden("重庆市沙坪坝区新桥正街1号"),
         "contact_name": hidden("王芳"),
     }
-    assert client.post(reverse("institution_apply"), data).status_code == 302
+    assert client.post(reverse("accounts:institution_apply"), data).status_code == 302
     institution = Institution.objects.get(applied_by__isnull=False)
     assert institution.name == "重庆新桥职业培训学校"
     assert institution.address == "重庆市沙坪坝区新桥正街1号"
@@ -385,7 +419,7 @@ def test_a_work_unit_and_a_real_name_are_stored_without_invisible_characters(cli
         "work_unit": hidden("重庆市第一中学"),
         "branch": branch.pk,
     }
-    assert client.post(reverse("account_open"), data).status_code == 302
+    assert client.post(reverse("branches:account_open"), data).status_code == 302
     account = LearnerAccount.objects.get()
     assert (account.real_name, account.work_unit) == ("王芳", "重庆市第一中学")
 
@@ -399,7 +433,8 @@ def test_a_note_is_stored_without_invisible_characters(client, people, learner):
     )
     client.force_login(people["branch_staff"])
     response = client.post(
-        reverse("review_forward", args=[achievement.pk]), {"forward-note": hidden("材料齐全。")}
+        reverse("achievements:review_forward", args=[achievement.pk]),
+        {"forward-note": hidden("材料齐全。")},
     )
     assert response.status_code == 302
     assert achievement.events.latest("created_at").note == "材料齐全。"
@@ -407,7 +442,7 @@ def test_a_note_is_stored_without_invisible_characters(client, people, learner):
 
 def test_an_audit_filter_ignores_invisible_characters(client, people):
     client.force_login(people["audit_admin"])
-    response = client.get(reverse("audit_log"), {"actor": hidden("audit_admin")})
+    response = client.get(reverse("accounts:audit_log"), {"actor": hidden("audit_admin")})
     assert response.status_code == 200
     assert response.context["form"].cleaned_data["actor"] == "audit_admin"
 

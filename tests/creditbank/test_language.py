@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 PO = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -87,10 +88,20 @@ def test_switching_language_after_a_refused_post_goes_back_to_the_form_page(clie
     account = open_account(branch=branch)
     LearnerAccount.objects.filter(pk=account.pk).update(status="active")
     client.force_login(people["branch_staff"])
-    form_page = reverse("desk_account", args=[account.pk])
+    form_page = reverse("branches:desk_account", args=[account.pk])
     page = client.post(
-        reverse("desk_account_close", args=[account.pk]),
+        reverse("branches:desk_account_close", args=[account.pk]),
         {"reason": ""},
         HTTP_REFERER=f"http://testserver{form_page}",
     ).content.decode()
     assert f'name="next" value="http://testserver{form_page}"' in page
+
+
+def test_a_request_in_english_leaves_the_threads_language_as_it_was(client):
+    # The language a visitor chose is active for their request only: code that runs after it
+    # on the same thread (the next test, a task run eagerly) speaks what it spoke before.
+    client.cookies["creditbank_language"] = "en"
+    with translation.override("zh-hans"):
+        page = client.get("/").content.decode()
+        assert '<html lang="en">' in page
+        assert translation.get_language() == "zh-hans"

@@ -87,4 +87,4 @@ def test_the_readme_demo_table_signs_in_every_role(client):
             code = format_hotp_value(hotp_value(totp, int(time.time()) // 30))
             response = client.post(reverse("mfa_authenticate"), {"code": code})
         assert response.status_code == 302, username
-        assert client.get(reverse("desk")).status_code == 200, username
+        assert client.get(reverse("accounts:desk")).status_code == 200, username

@@ -71,7 +71,7 @@ def assert_bilingual_503(response):
 def test_a_public_page_answers_503_while_the_database_is_down(visitor):
     BranchCentreFactory()
     with database_unreachable():
-        response = visitor.get(reverse("service_points"))
+        response = visitor.get(reverse("branches:service_points"))
     assert_bilingual_503(response)
 
 
@@ -95,7 +95,7 @@ def test_a_page_answers_503_while_redis_is_down(visitor, people, settings):
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         }
     }
-    response = visitor.get(reverse("archive"))
+    response = visitor.get(reverse("achievements:archive"))
     assert_bilingual_503(response)
 
 
@@ -140,7 +140,7 @@ def test_the_404_page_is_chinese_and_lists_no_url_patterns(visitor, settings):
 def test_the_403_page_is_chinese(visitor, people, settings):
     settings.DEBUG = False
     visitor.force_login(people["learner"])
-    response = visitor.get(reverse("audit_log"))
+    response = visitor.get(reverse("accounts:audit_log"))
     assert response.status_code == 403
     page = response.content.decode()
     assert "无权访问" in page

@@ -44,6 +44,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
+from accounts.roles import LEARNER
 from achievements.models import Achievement, AchievementEvent, CreditEntry
 from branches.models import StaffAssignment
 from creditbank.models import AuditEvent
@@ -76,9 +77,9 @@ class Page:
 
 
 PAGES = [
-    Page("archive", "Archive", "learner"),
-    Page("archive", "Archive, nothing cached", "learner", cold=True),
-    Page("review_check_queue", "First-check queue", "staff"),
+    Page("achievements:archive", "Archive", LEARNER),
+    Page("achievements:archive", "Archive, nothing cached", LEARNER, cold=True),
+    Page("achievements:review_check_queue", "First-check queue", "staff"),
 ]
 
 
@@ -263,7 +264,7 @@ class Command(BaseCommand):
         posting = StaffAssignment.objects.select_related("branch").get(user=staff)
         pages = {}
         for page in PAGES:
-            pages[page.key] = self._time_page(page, learner if page.who == "learner" else staff)
+            pages[page.key] = self._time_page(page, learner if page.who == LEARNER else staff)
         return Measurement(
             learners=size,
             rows=self._row_counts(),
@@ -272,7 +273,7 @@ class Command(BaseCommand):
             staff=staff.username,
             branch=posting.branch.name,
             waiting=Achievement.objects.filter(
-                review_branch=posting.branch, status=Achievement.Status.UNDER_REVIEW
+                first_check_branch=posting.branch, status=Achievement.Status.UNDER_REVIEW
             ).count(),
             pages=pages,
         )
@@ -426,7 +427,7 @@ class Command(BaseCommand):
                 verdict.append(f"{page.label}: not measured ({failed}).")
                 continue
             text = f"{page.label}: p95 {timings[-1].p95:.1f} ms at {large.learners:,} learners"
-            if page.url_name == "archive" and not page.cold:
+            if page.url_name == "achievements:archive" and not page.cold:
                 met = max(t.p95 for t in timings) <= TARGET_MS
                 text += f" — target p95 ≤ {TARGET_MS:.0f} ms {'met' if met else 'MISSED'}"
             if len(timings) > 1:

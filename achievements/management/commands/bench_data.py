@@ -45,6 +45,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Institution, RoleGrant, User
+from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, EXPERT, LEARNER
 from achievements.models import AchievementCategory, QualificationLevel
 from branches.models import BranchCentre, Centre, District, StaffAssignment
 from branches.services import districts_load
@@ -180,11 +181,11 @@ WITH steps (path, n, action, status, who, note) AS (VALUES
     ('recognised', 2, 'submit', 'under_review', 'learner', ''),
     ('recognised', 3, 'forward', 'forwarded', 'branch', ''),
     ('recognised', 4, 'recognise', 'recognised', 'expert', ''),
-    ('checked', 1, 'deposit', 'deposited', 'learner', ''),
-    ('checked', 2, 'submit', 'under_review', 'learner', ''),
-    ('checked', 3, 'forward', 'forwarded', 'branch', ''),
-    ('checked', 4, 'recognise', 'confirming', 'expert', ''),
-    ('checked', 5, 'confirm', 'recognised', 'centre', ''),
+    ('re_reviewed', 1, 'deposit', 'deposited', 'learner', ''),
+    ('re_reviewed', 2, 'submit', 'under_review', 'learner', ''),
+    ('re_reviewed', 3, 'forward', 'forwarded', 'branch', ''),
+    ('re_reviewed', 4, 'recognise', 'confirming', 'expert', ''),
+    ('re_reviewed', 5, 'confirm', 'recognised', 'centre', ''),
     ('revoked', 1, 'deposit', 'deposited', 'learner', ''),
     ('revoked', 2, 'submit', 'under_review', 'learner', ''),
     ('revoked', 3, 'forward', 'forwarded', 'branch', ''),
@@ -269,7 +270,7 @@ WITH raw AS (
                 WHEN mod(r1, 1000) < 180 THEN 'rejected'
                 WHEN mod(r1, 1000) < 195 THEN 'revoked'
                 WHEN mod(r1, 1000) < 200 THEN 'expired'
-                WHEN mod(r1, 1000) < 280 THEN 'checked'
+                WHEN mod(r1, 1000) < 280 THEN 're_reviewed'
                 ELSE 'recognised' END AS path
     FROM rnd
 ), facts AS MATERIALIZED (
@@ -284,7 +285,7 @@ WITH raw AS (
            CASE path WHEN 'deposited' THEN 2 WHEN 'under_review' THEN 2 WHEN 'returned' THEN 3
                      WHEN 'forwarded' THEN 3 WHEN 'resubmitted' THEN 4 WHEN 'confirming' THEN 4
                      WHEN 'rejected' THEN 4 WHEN 'recognised' THEN 4 ELSE 5 END AS steps,
-           CASE WHEN path IN ('checked', 'confirming')
+           CASE WHEN path IN ('re_reviewed', 'confirming')
                 THEN (%(credits_high)s::numeric[])[
                          1 + mod(r7, cardinality(%(credits_high)s::numeric[]))]
                 WHEN path IN ('recognised', 'revoked', 'expired')
@@ -335,7 +336,7 @@ SELECT ord, g, i, path, steps, waiting, step, t0, obtained_on, category_id, cate
        (%(branches)s::bigint[])[b] AS branch_id,
        (%(branch_names)s::text[])[b] AS branch_name,
        (%(staff)s::bigint[])[b] AS staff_id,
-       CASE WHEN path IN ('recognised', 'checked', 'revoked', 'expired')
+       CASE WHEN path IN ('recognised', 're_reviewed', 'revoked', 'expired')
                  AND validity_years IS NOT NULL
             THEN (obtained_on + make_interval(years => validity_years))::date
        END AS valid_until,
@@ -351,8 +352,8 @@ ACHIEVEMENTS_SQL = """
 INSERT INTO achievements_achievement (
     id, account_id, category_id, title, issuer_institution_id, issuer_name, obtained_on,
     result_kind, result_value, hours, original_credits, certificate_number, status,
-    deposited_by_id, created_at, updated_at, status_changed_at, review_branch_id, recognition_id,
-    valid_until)
+    deposited_by_id, created_at, updated_at, status_changed_at, first_check_branch_id,
+    recognition_id, valid_until)
 SELECT achievement_id, account_id, category_id,
        (%(topics)s::text[])[1 + mod(r2 / 11, cardinality(%(topics)s::text[]))]
            || '（' || category_name || '）',
@@ -369,11 +370,12 @@ SELECT achievement_id, account_id, category_id,
        (8 + mod(r2 / 13, 120))::numeric(7, 1),
        CASE WHEN mod(r2 / 19, 4) = 0 THEN (1 + mod(r2 / 23, 6))::numeric(6, 2) END,
        'BN' || lpad(g::text, 12, '0'),
-       CASE path WHEN 'resubmitted' THEN 'under_review' WHEN 'checked' THEN 'recognised'
+       CASE path WHEN 'resubmitted' THEN 'under_review' WHEN 're_reviewed' THEN 'recognised'
                  ELSE path END,
        user_id, t0, status_changed_at, status_changed_at,
        CASE WHEN path <> 'deposited' THEN branch_id END,
-       CASE WHEN path IN ('recognised', 'checked', 'revoked', 'expired') THEN recognition_id END,
+       CASE WHEN path IN ('recognised', 're_reviewed', 'revoked', 'expired')
+            THEN recognition_id END,
        valid_until
 FROM bench_plan
 """
@@ -381,7 +383,8 @@ FROM bench_plan
 RECOGNITIONS_SQL = """
 INSERT INTO achievements_recognition (
     id, achievement_id, stage, outcome, status, unit_standard_id, credits, level_id, field,
-    reason, decided_by_id, decided_as, decided_at, checked_by_id, checked_at, check_note)
+    reason, decided_by_id, decided_as, decided_at, re_reviewed_by_id, re_reviewed_at,
+    re_review_note)
 SELECT recognition_id, achievement_id, 'first',
        CASE WHEN credits IS NULL THEN 'rejected' ELSE 'recognised' END,
        CASE WHEN path = 'confirming' THEN 'pending' ELSE 'in_force' END,
@@ -389,12 +392,12 @@ SELECT recognition_id, achievement_id, 'first',
        CASE WHEN credits IS NOT NULL THEN level_id END,
        CASE WHEN credits IS NOT NULL THEN field ELSE '' END,
        CASE WHEN credits IS NULL THEN '学习时长不足认定要求。' ELSE '' END,
-       %(expert)s, 'expert', t0 + 3 * step,
-       CASE WHEN path = 'checked' THEN %(centre_admin)s::bigint END,
-       CASE WHEN path = 'checked' THEN t0 + 4 * step END,
+       %(expert_id)s, %(expert_role)s, t0 + 3 * step,
+       CASE WHEN path = 're_reviewed' THEN %(centre_admin_id)s::bigint END,
+       CASE WHEN path = 're_reviewed' THEN t0 + 4 * step END,
        ''
 FROM bench_plan
-WHERE path IN ('recognised', 'checked', 'revoked', 'expired', 'confirming', 'rejected',
+WHERE path IN ('recognised', 're_reviewed', 'revoked', 'expired', 'confirming', 'rejected',
                'appealed')
 """
 
@@ -404,10 +407,11 @@ INSERT INTO achievements_creditentry (
     note, created_by_id, created_at)
 SELECT deposit_entry_id, account_id, achievement_id, recognition_id, 'deposit', credits,
        level_id, field, NULL, '',
-       CASE WHEN path = 'checked' THEN %(centre_admin)s::bigint ELSE %(expert)s::bigint END,
-       t0 + CASE WHEN path = 'checked' THEN 4 ELSE 3 END * step
+       CASE WHEN path = 're_reviewed' THEN %(centre_admin_id)s::bigint
+            ELSE %(expert_id)s::bigint END,
+       t0 + CASE WHEN path = 're_reviewed' THEN 4 ELSE 3 END * step
 FROM bench_plan
-WHERE path IN ('recognised', 'checked', 'revoked', 'expired')
+WHERE path IN ('recognised', 're_reviewed', 'revoked', 'expired')
 """
 
 CANCELS_SQL = """
@@ -419,7 +423,7 @@ SELECT cancel_entry_id, account_id, achievement_id, recognition_id,
        deposit_entry_id,
        CASE path WHEN 'revoked' THEN '经核查证书系伪造。'
                  ELSE 'Validity ended on ' || (status_changed_at - interval '1 day')::date END,
-       CASE path WHEN 'revoked' THEN %(centre_admin)s::bigint END,
+       CASE path WHEN 'revoked' THEN %(centre_admin_id)s::bigint END,
        status_changed_at
 FROM bench_plan
 WHERE path IN ('revoked', 'expired')
@@ -432,10 +436,11 @@ INSERT INTO achievements_achievementevent (
     achievement_id, action, status, actor_id, actor_role, actor_unit, note, created_at)
 SELECT p.achievement_id, s.action, s.status,
        CASE s.who WHEN 'learner' THEN p.user_id WHEN 'branch' THEN p.staff_id
-                  WHEN 'expert' THEN %(expert)s::bigint
-                  WHEN 'centre' THEN %(centre_admin)s::bigint END,
-       CASE s.who WHEN 'learner' THEN 'learner' WHEN 'branch' THEN 'branch_staff'
-                  WHEN 'expert' THEN 'expert' WHEN 'centre' THEN 'centre_admin' ELSE '' END,
+                  WHEN 'expert' THEN %(expert_id)s::bigint
+                  WHEN 'centre' THEN %(centre_admin_id)s::bigint END,
+       CASE s.who WHEN 'learner' THEN %(learner_role)s WHEN 'branch' THEN %(branch_staff_role)s
+                  WHEN 'expert' THEN %(expert_role)s WHEN 'centre' THEN %(centre_admin_role)s
+                  ELSE '' END,
        CASE WHEN s.who = 'branch' THEN p.branch_name ELSE '' END,
        CASE WHEN s.action = 'expire'
             THEN 'Validity ended on ' || (p.status_changed_at - interval '1 day')::date
@@ -744,9 +749,9 @@ class Command(BaseCommand):
             branches.append(branch)
             staff.append(user.pk)
         expert = self._staff_user("bench-expert")
-        RoleGrant.objects.get_or_create(user=expert, role="expert")
+        RoleGrant.objects.get_or_create(user=expert, role=EXPERT)
         centre_admin = self._staff_user("bench-centre-admin")
-        RoleGrant.objects.get_or_create(user=centre_admin, role="centre_admin")
+        RoleGrant.objects.get_or_create(user=centre_admin, role=CENTRE_ADMIN)
         institutions = []
         for number in range(1, 5):
             institution, _created = Institution.objects.get_or_create(
@@ -773,8 +778,13 @@ class Command(BaseCommand):
             "branches": [b.pk for b in branches],
             "branch_names": [b.name for b in branches],
             "staff": staff,
-            "expert": expert.pk,
-            "centre_admin": centre_admin.pk,
+            "expert_id": expert.pk,
+            "centre_admin_id": centre_admin.pk,
+            # The role names the history records for each kind of actor (``who`` above).
+            "learner_role": LEARNER,
+            "branch_staff_role": BRANCH_STAFF,
+            "expert_role": EXPERT,
+            "centre_admin_role": CENTRE_ADMIN,
             "institutions": institutions,
             "categories": [c.pk for c in categories],
             "expiring": expiring,
@@ -919,7 +929,7 @@ class Command(BaseCommand):
         head_id, prev_hash = cursor.fetchone() or (0, GENESIS_HASH)
         key_id, key = signing_key()
         keys = {key_id: key}
-        expert = params["expert"]
+        expert = params["expert_id"]
         first_achievement = params["achievement_base"]
         last_achievement = first_achievement + achievements - 1
         raw = connection.connection
