@@ -25,19 +25,13 @@ from achievements.models import (
 )
 from creditbank.errors import ServiceError
 from tests.achievements.factories import deposit_form_data, upload
-from tests.branches.network_helpers import english
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 OVER = CREDIT_MAX + Decimal("0.01")
 MESSAGE = "Give a credit value from 0.01 to 9999.99, with at most two decimal places."
 ORIGINAL_MESSAGE = "Give a credit value from 0 to 9999.99, with at most two decimal places."
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    english(client)
-    return client
 
 
 def refused_beside(response, form, field, message):
