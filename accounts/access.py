@@ -12,6 +12,7 @@ from .models import (
     Institution,
     InstitutionInvitation,
     InstitutionStaff,
+    Notice,
     institution_decisions_open,
     invitation_token_hash,
 )
@@ -129,3 +130,10 @@ def institution_invitation_by_token(token: str) -> InstitutionInvitation:
         InstitutionInvitation.objects.select_related("institution", "invited_by"),
         token_hash=invitation_token_hash(token),
     )
+
+
+def notice_for(user, pk) -> Notice:
+    """One of ``user``'s own notices; anyone else's, like one that does not exist, is 404."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(Notice, pk=pk, user=user)

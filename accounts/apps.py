@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the password-reset receiver)
+        from . import cache, signals  # noqa: F401  (the password-reset receiver)
+        from .desk import register_accounts_desk
+
+        cache.connect_invalidation()
+        register_accounts_desk()

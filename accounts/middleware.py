@@ -2,7 +2,6 @@
 
 import time
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -81,4 +80,7 @@ class StaffMfaMiddleware:
 
 
 def has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    """Read with what every page reads of the person (``accounts.cache``)."""
+    from .cache import user_state
+
+    return user_state(user).totp

@@ -237,6 +237,8 @@ class LearnerAccount(models.Model):
 
     class Status(models.TextChoices):
         PENDING_VERIFICATION = "pending_verification", _("Pending verification")
+        # Verification asked the learner for a new photo of the ID (the reason says why).
+        RETURNED = "returned", _("New ID photo needed")
         ACTIVE = "active", _("Active")
         FROZEN = "frozen", _("Frozen")
         CLOSED = "closed", _("Closed")

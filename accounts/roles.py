@@ -54,26 +54,36 @@ branch_role_providers: list[Callable] = []
 
 
 def roles_of(user) -> frozenset[str]:
-    """All role names of ``user``, computed once per user object (i.e. once per request)."""
+    """All role names of ``user``, computed once per user object (i.e. once per request), from
+    what ``accounts.cache`` keeps of the person (read from the database when not cached)."""
     if user is None or not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_cb_roles", None)
     if cached is not None:
         return cached
-    # One query (UNION ALL) for the centre, institution and branch roles: it runs on every page.
+    from .cache import user_state
+
+    # Read afresh: a service that changed the person's roles resets ``_cb_roles``.
+    state = user_state(user, fresh=True)
+    names = set(state.role_names)
+    if user.is_superuser:
+        names.add(SYSTEM_ADMIN)
+    # Everyone who is not staff may open a learning account; staff who hold one are learners too.
+    if not names or state.has_learning_account:
+        names.add(LEARNER)
+    user._cb_roles = frozenset(names)
+    return user._cb_roles
+
+
+def stored_role_names(user) -> frozenset[str]:
+    """The role names held in the database: the centre's, the institutions' and the branches'
+    in one query (UNION ALL). ``roles_of`` reads them through the cache."""
     centre = user.role_grants.values_list("role", flat=True)
     institution = user.institution_roles.annotate(
         name=Concat(Value(INSTITUTION_PREFIX), "role", output_field=CharField())
     ).values_list("name", flat=True)
     others = [provider(user) for provider in branch_role_providers]
-    names = set(centre.order_by().union(institution.order_by(), *others, all=True))
-    if user.is_superuser:
-        names.add(SYSTEM_ADMIN)
-    # Everyone who is not staff may open a learning account; staff who hold one are learners too.
-    if not names or user_has_learning_account(user):
-        names.add(LEARNER)
-    user._cb_roles = frozenset(names)
-    return user._cb_roles
+    return frozenset(centre.order_by().union(institution.order_by(), *others, all=True))
 
 
 def learning_account_of(user):
@@ -84,12 +94,6 @@ def learning_account_of(user):
     if not hasattr(user, "_cb_learning_account"):
         user._cb_learning_account = LearnerAccount.objects.filter(user=user).first()
     return user._cb_learning_account
-
-
-def user_has_learning_account(user) -> bool:
-    from .models import LearnerAccount
-
-    return LearnerAccount.objects.filter(user=user).exists()
 
 
 def is_staff_member(user) -> bool:

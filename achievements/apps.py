@@ -6,3 +6,8 @@ class AchievementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "achievements"
     verbose_name = _("Achievements")
+
+    def ready(self) -> None:
+        from .desk import register_achievements_desk
+
+        register_achievements_desk()

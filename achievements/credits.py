@@ -13,9 +13,12 @@ the database and the check disagree again. The ledger's amounts are ``numeric(8,
 balance of many such values still fits.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from creditbank.errors import InvalidInput
 
@@ -56,3 +59,30 @@ def credit_check(value, *, field: str, minimum: Decimal = CREDIT_MIN) -> Decimal
     if number is None or not credit_is_valid(number, minimum=minimum):
         raise InvalidInput(credit_range_message(minimum), field=field, code="credit_value")
     return number
+
+
+def hours_per_credit() -> int:
+    """The notional learning hours one credit stands for (``CREDITBANK_HOURS_PER_CREDIT``)."""
+    return settings.CREDITBANK_HOURS_PER_CREDIT
+
+
+def credits_from_hours(hours: Decimal | None) -> Decimal | None:
+    """The credits ``hours`` of learning stand for, in hundredths (half up); ``None`` for no
+    hours. A suggestion for the person deciding, never a decision."""
+    if hours is None:
+        return None
+    return (Decimal(hours) / hours_per_credit()).quantize(CREDIT_STEP, rounding=ROUND_HALF_UP)
+
+
+def credit_hint() -> str:
+    """ "1 credit = N notional learning hours", in the current language."""
+    hours = hours_per_credit()
+    return ngettext(
+        "1 credit = %(hours)s notional learning hour.",
+        "1 credit = %(hours)s notional learning hours.",
+        hours,
+    ) % {"hours": hours}
+
+
+# For help texts, which are made when a form class is defined: the hint as it is when shown.
+credit_hint_lazy = lazy(credit_hint, str)

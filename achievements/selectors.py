@@ -13,12 +13,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Sum
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, Sum, When
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from .access import review_queue_for
-from .models import Achievement, AchievementEvent, CreditEntry, QualificationLevel
+from .models import Achievement, AchievementEvent, CreditEntry, QualificationLevel, UnitStandard
 
 __all__ = [
     "Balance",
@@ -31,6 +31,7 @@ __all__ = [
     "ledger_state",
     "masked_name",
     "review_queue_rows",
+    "standards_matching",
     "statement",
 ]
 
@@ -262,4 +263,16 @@ def clerk_deposits(user):
         .exclude(account__user=user)
         .select_related("category", "issuer_institution", "account")
         .order_by("-created_at", "-pk")
+    )
+
+
+def standards_matching(query: str, *, limit: int = 20):
+    """Approved unit standards whose code or name contains ``query`` (any case), codes that
+    start with it first, then by code: the choices of a recognition's standard."""
+    starts = Case(When(code__istartswith=query, then=0), default=1, output_field=IntegerField())
+    return list(
+        UnitStandard.objects.filter(status=UnitStandard.Status.APPROVED)
+        .filter(Q(code__icontains=query) | Q(name__icontains=query))
+        .select_related("level")
+        .order_by(starts, "code")[:limit]
     )

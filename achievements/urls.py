@@ -83,6 +83,7 @@ urlpatterns = [
         for queue, slug in views_review.QUEUE_SLUGS.items()
     ),
     path("review/<int:pk>/", views_review.review_detail, name="review_detail"),
+    path("review/<int:pk>/standards/", views_review.review_standards, name="review_standards"),
     *(
         path(
             f"review/<int:pk>/{action.replace('_', '-')}/",

@@ -16,6 +16,7 @@ from .models import (
     AllianceMembership,
     Announcement,
     BranchCentre,
+    HelpPage,
     ServicePoint,
     StaffAssignment,
 )
@@ -199,4 +200,26 @@ def announcement_for(user, pk, *, write: bool = False) -> Announcement:
         if write:
             raise PermissionDenied
         return announcement
+    raise Http404
+
+
+def help_pages_for(user):
+    """Help pages on the management list: all for the centre, published ones for others."""
+    if is_centre_admin(user):
+        return HelpPage.objects.select_related("created_by").order_by("order", "pk")
+    return HelpPage.objects.published()
+
+
+def help_page_for(user, *, pk=None, slug=None, write: bool = False) -> HelpPage:
+    """A help page by ``pk`` or ``slug``: the centre administrator reads and writes any;
+    everyone, signed in or not, reads a published one (a write is 403); a draft or unpublished
+    one is 404 to them, as one that does not exist."""
+    lookup = {"pk": pk} if pk is not None else {"slug": slug}
+    page = get_object_or_404(HelpPage.objects.select_related("created_by"), **lookup)
+    if is_centre_admin(user):
+        return page
+    if page.status == HelpPage.Status.PUBLISHED:
+        if write:
+            raise PermissionDenied
+        return page
     raise Http404

@@ -30,3 +30,10 @@ class BranchesConfig(AppConfig):
 
         if branch_roles not in branch_role_providers:
             branch_role_providers.append(branch_roles)
+        from accounts.cache import watch
+
+        from .desk import register_branches_desk
+        from .models import StaffAssignment
+
+        watch(StaffAssignment)
+        register_branches_desk()

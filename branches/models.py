@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from creditbank.indexes import trigram_index
+
 
 class District(models.Model):
     """A county-level division of the configured city (GB/T 2260), loaded from reference data."""
@@ -98,6 +100,9 @@ class ServicePoint(models.Model):
         ordering = ["district_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["branch", "name"], name="service_point_name_unique")
+        ]
+        indexes = [
+            *(trigram_index("service_point", field) for field in ("name", "address")),
         ]
 
     def __str__(self) -> str:
@@ -258,7 +263,63 @@ class Announcement(models.Model):
         verbose_name = _("announcement (信息公告)")
         verbose_name_plural = _("announcements")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-published_at"], name="announcement_pub_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="announcement_pub_idx"),
+            *(trigram_index("announcement", field) for field in ("title", "body")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HelpPageQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=HelpPage.Status.PUBLISHED).order_by("order", "pk")
+
+
+class HelpPage(models.Model):
+    """A help page for learners (办事指南) the centre writes and publishes, as announcements:
+    how to open an account, what to deposit with which evidence, how long each step takes, how
+    to appeal, how to reach us. Public at ``/help/<slug>/`` once published."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+
+    slug = models.SlugField(
+        _("address"),
+        max_length=60,
+        unique=True,
+        help_text=_("The last part of the page's address: lower-case letters, digits and -."),
+    )
+    title = models.CharField(_("title"), max_length=120)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    body = models.TextField(_("text"), max_length=20000)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Empty for the pages the portal ships with (seeded by a migration).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = HelpPageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("help page (办事指南)")
+        verbose_name_plural = _("help pages")
+        ordering = ["order", "pk"]
+        indexes = [
+            models.Index(fields=["status", "order"], name="help_page_status_order_idx"),
+            # The text is searched as shown, placeholders filled in (branches.search): an
+            # expression no index holds; there are few help pages.
+            *(trigram_index("help_page", field) for field in ("title", "summary")),
+        ]
 
     def __str__(self) -> str:
         return self.title

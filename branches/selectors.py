@@ -5,10 +5,24 @@ tables themselves: e.g. conversion asks ``is_alliance_member`` before an institu
 conversion rule.
 """
 
+import re
+
+from django.conf import settings
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Replace
+from django.utils.translation import get_language
+
 from accounts.models import Institution
 from accounts.roles import BRANCH_MANAGER, BRANCH_STAFF
 
-from .models import AllianceMembership, Announcement, ServicePoint, StaffAssignment
+from .models import (
+    AllianceMembership,
+    Announcement,
+    BranchCentre,
+    HelpPage,
+    ServicePoint,
+    StaffAssignment,
+)
 
 
 def is_alliance_member(institution: Institution | None) -> bool:
@@ -81,3 +95,58 @@ def open_service_points():
 def published_announcements():
     """What the public reads, newest first."""
     return Announcement.objects.published()
+
+
+def published_help_pages():
+    """The help pages the public reads, in the centre's order."""
+    return HelpPage.objects.published()
+
+
+def help_values() -> dict[str, str]:
+    """What a help page's placeholders (``{appeal_days}``, …) stand for: the numbers and
+    addresses this deployment's settings decide."""
+    english = (get_language() or "").startswith("en")
+    return {
+        "city": settings.CREDITBANK_CITY_NAME_EN if english else settings.CREDITBANK_CITY_NAME,
+        "address": settings.CREDITBANK_CENTRE_ADDRESS,
+        "hotline": settings.CREDITBANK_CENTRE_HOTLINE,
+        "email": settings.CREDITBANK_CENTRE_EMAIL,
+        "verification_working_days": str(
+            getattr(settings, "CREDITBANK_VERIFICATION_DUE_WORKING_DAYS", 5)
+        ),
+        "review_working_days": str(settings.CREDITBANK_REVIEW_DUE_WORKING_DAYS),
+        "appeal_days": str(settings.CREDITBANK_APPEAL_DAYS),
+        "review_threshold": f"{settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD.normalize():f}",
+        "max_file_mb": str(settings.CREDITBANK_EVIDENCE_MAX_FILE // (1024 * 1024)),
+        "max_total_mb": str(settings.CREDITBANK_EVIDENCE_MAX_TOTAL // (1024 * 1024)),
+    }
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def help_page_text(text: str) -> str:
+    """``text`` with its known placeholders filled in; anything else in braces stays as typed."""
+    values = help_values()
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def help_pages_containing(text: str):
+    """Published help pages whose title, summary or text as shown (placeholders filled in)
+    contains ``text``: "14 日" finds ``{appeal_days} 日``, and "days" does not find the
+    placeholder's name."""
+    shown = F("body")
+    for name, value in help_values().items():
+        shown = Replace(shown, Value("{" + name + "}"), Value(value), output_field=TextField())
+    return (
+        published_help_pages()
+        .alias(shown_body=shown)
+        .filter(
+            Q(title__icontains=text) | Q(summary__icontains=text) | Q(shown_body__icontains=text)
+        )
+    )
+
+
+def contact_branches():
+    """The branch centres on the contact page, with their district."""
+    return BranchCentre.objects.select_related("district").order_by("district_id", "name", "pk")

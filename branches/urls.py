@@ -11,6 +11,9 @@ urlpatterns = [
     path("announcements/", views.announcement_list, name="announcement_list"),
     path("announcements/<int:pk>/", views.announcement_detail, name="announcement_detail"),
     path("members/", views.membership_directory, name="membership_directory"),
+    path("help/", views.help_list, name="help_list"),
+    path("help/<slug:slug>/", views.help_detail, name="help_detail"),
+    path("contact/", views.contact, name="contact"),
     # Management of the network (centre administrator; branch people for their own branch).
     path("network/", views.network_index, name="network_index"),
     path("network/branches/", views.network_branch_list, name="network_branch_list"),
@@ -74,6 +77,15 @@ urlpatterns = [
         views.announcement_unpublish,
         name="announcement_unpublish",
     ),
+    path("network/help/", views.help_page_manage, name="help_page_manage"),
+    path("network/help/new/", views.help_page_create, name="help_page_create"),
+    path("network/help/<int:pk>/edit/", views.help_page_edit, name="help_page_edit"),
+    path("network/help/<int:pk>/publish/", views.help_page_publish, name="help_page_publish"),
+    path(
+        "network/help/<int:pk>/unpublish/",
+        views.help_page_unpublish,
+        name="help_page_unpublish",
+    ),
     path("my/account/open/", accounts.account_open, name="account_open"),
     path("desk/accounts/", accounts.desk_accounts, name="desk_accounts"),
     path("desk/accounts/new/", accounts.desk_account_new, name="desk_account_new"),
@@ -90,6 +102,16 @@ urlpatterns = [
         "desk/accounts/<int:pk>/id-image/",
         accounts.desk_account_id_image,
         name="desk_account_id_image",
+    ),
+    path(
+        "desk/accounts/<int:pk>/id-image/preview/",
+        accounts.desk_account_id_preview,
+        name="desk_account_id_preview",
+    ),
+    path(
+        "desk/accounts/<int:pk>/return/",
+        accounts.desk_account_return,
+        name="desk_account_return",
     ),
     *(
         path(

@@ -1,9 +1,9 @@
 """Settings of the credit bank, read from the environment (django-environ).
 
 Development works with nothing set. Production mode (``CREDITBANK_PRODUCTION=1``) refuses to start
-without its secrets (the ``required`` list below: ``SECRET_KEY``, ``ALLOWED_HOSTS``,
-``DATABASE_URL``, the PII keys and the audit key) and turns on every transport and cookie
-protection that ``manage.py check --deploy`` asks for.
+without its secrets and addresses (the ``required`` list below: ``SECRET_KEY``, ``ALLOWED_HOSTS``,
+``DATABASE_URL``, the PII keys, the audit key and the site's address) and turns on every transport
+and cookie protection that ``manage.py check --deploy`` asks for.
 
 Nothing here starts a server: the embedded PostgreSQL and Redis used on a newcomer's machine are
 started by the ``make`` entry points (``scripts/devservices.py``), which pass their addresses in
@@ -36,6 +36,7 @@ if PRODUCTION:
         "CREDITBANK_PII_KEYS",
         "CREDITBANK_PII_HASH_KEY",
         "CREDITBANK_AUDIT_KEY",
+        "CREDITBANK_SITE_URL",
     )
     missing = [name for name in required if not env.str(name, "")]
     if missing:
@@ -52,6 +53,8 @@ SECRET_KEY = env.str(
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its missing or stale token gets the portal's page, not Django's English one.
+CSRF_FAILURE_VIEW = "creditbank.views.csrf_failure"
 # How many reverse proxies (nginx, a load balancer) stand in front and append X-Forwarded-For.
 CREDITBANK_PROXY_COUNT = env.int("CREDITBANK_PROXY_COUNT", default=0)
 # Refused requests of anonymous visitors (creditbank/refusals.py): per minute, at most this many
@@ -83,7 +86,14 @@ CREDITBANK_AUDIT_CHECKPOINT_FILE = env.str(
 )
 
 # The portal's public address, for links in e-mails sent outside a request (Celery tasks).
-CREDITBANK_SITE_URL = env.str("CREDITBANK_SITE_URL", default="http://127.0.0.1:8000")
+# Production must name it; elsewhere it is where `make run` serves, on PORT (Makefile).
+CREDITBANK_SITE_URL = env.str(
+    "CREDITBANK_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+).rstrip("/")
+if PRODUCTION and not CREDITBANK_SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "CREDITBANK_SITE_URL must be the portal's https:// address (e-mails link to it)."
+    )
 
 # Learning account numbers: this prefix, 10 digits and a Luhn check digit.
 CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
@@ -91,6 +101,11 @@ CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
 # Evidence of learning achievements: bytes per file, and in total per learner.
 CREDITBANK_EVIDENCE_MAX_FILE = env.int("CREDITBANK_EVIDENCE_MAX_FILE", default=10 * 1024 * 1024)
 CREDITBANK_EVIDENCE_MAX_TOTAL = env.int("CREDITBANK_EVIDENCE_MAX_TOTAL", default=200 * 1024 * 1024)
+
+# Credits and learning hours: one credit stands for this many notional learning hours (the
+# HKQF scale of the design: 10). The hints on the forms and the credits an achievement's hours
+# suggest are derived from it (achievements/credits.py).
+CREDITBANK_HOURS_PER_CREDIT = env.int("CREDITBANK_HOURS_PER_CREDIT", default=10)
 
 # Recognition (认定): a decision for more credits than this waits for a centre re-review by a
 # second person; a rejection may be appealed for this many days; a review step is overdue
@@ -100,9 +115,28 @@ CREDITBANK_RECOGNITION_REVIEW_THRESHOLD = Decimal(
 )
 CREDITBANK_APPEAL_DAYS = env.int("CREDITBANK_APPEAL_DAYS", default=14)
 CREDITBANK_REVIEW_DUE_WORKING_DAYS = env.int("CREDITBANK_REVIEW_DUE_WORKING_DAYS", default=15)
+# A learning account opened online is verified (real name, ID) within this many working days
+# of its opening; the desks mark older ones overdue and tell the learner the expected date.
+CREDITBANK_VERIFICATION_DUE_WORKING_DAYS = env.int(
+    "CREDITBANK_VERIFICATION_DUE_WORKING_DAYS", default=5
+)
+# What every page reads of its person (roles, learning account, unread notices) is cached for
+# at most this many seconds (and dropped whenever it changes: accounts/cache.py); the header's
+# to-do total for at most CREDITBANK_DESK_TOTAL_SECONDS (recomputed whenever the desk is shown).
+CREDITBANK_USER_STATE_SECONDS = env.int("CREDITBANK_USER_STATE_SECONDS", default=300)
+CREDITBANK_DESK_TOTAL_SECONDS = env.int("CREDITBANK_DESK_TOTAL_SECONDS", default=60)
 
 # The city is configuration, not code (districts come from reference data).
 CREDITBANK_CITY = env.str("CREDITBANK_CITY", default="chongqing")
+# What every page's footer says: the city's name (Chinese, English) and how to reach the centre.
+# Settings rather than a database row: the footer is on every page and costs no query.
+CREDITBANK_CITY_NAME = env.str("CREDITBANK_CITY_NAME", default="重庆市")
+CREDITBANK_CITY_NAME_EN = env.str("CREDITBANK_CITY_NAME_EN", default="Chongqing")
+CREDITBANK_CENTRE_ADDRESS = env.str(
+    "CREDITBANK_CENTRE_ADDRESS", default="重庆市渝中区解放碑民族路 1 号"
+)
+CREDITBANK_CENTRE_HOTLINE = env.str("CREDITBANK_CENTRE_HOTLINE", default="023-63000000")
+CREDITBANK_CENTRE_EMAIL = env.str("CREDITBANK_CENTRE_EMAIL", default="service@creditbank.example")
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -113,6 +147,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram indexes and lookups (pg_trgm) for the public search: creditbank/search.py.
+    "django.contrib.postgres",
     "django.forms",
     "allauth",
     "allauth.account",
@@ -301,7 +337,8 @@ USE_TZ = True
 if env.str("EMAIL_URL", ""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Written to the log, readable (decoded subject, plain body): creditbank.mail.
+    EMAIL_BACKEND = "creditbank.mail.ConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="学分银行 <noreply@creditbank.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -13,10 +13,12 @@ With ``DEBUG`` on (``make dev``) Django shows its technical page instead, with t
 import sys
 
 import redis.exceptions
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
-from django.utils.cache import add_never_cache_headers
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 # What "cannot reach PostgreSQL or Redis" looks like from a request. A Redis error reaches a
 # view from the cache (the session store falls back to the database on its own).
@@ -47,14 +49,37 @@ def outage_in_progress() -> bool:
     return is_outage(sys.exc_info()[1])
 
 
-def unavailable_response() -> HttpResponse:
-    """The bilingual 503 page with ``Retry-After``.
+def error_language(request) -> str:
+    """The language of a page answered without the language middleware's help: ``?lang=``
+    when it names a language of the portal, else the language cookie, else Chinese. Reads the
+    request only (the middleware may not have run, and nothing may touch the database)."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    for chosen in (
+        request.GET.get("lang", "") if request is not None else "",
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "") if request is not None else "",
+    ):
+        if chosen in supported:
+            return chosen
+    return settings.LANGUAGE_CODE
 
-    Rendered without the request: context processors would look up the signed-in person and
-    their notices in the very database that is down, and the language cookie cannot be trusted to
-    resolve either, so the page says everything in Chinese first and English below.
-    """
-    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+
+def error_page(template: str, request, status: int) -> HttpResponse:
+    """An error page (400, 500, 503) in the visitor's language (``error_language``), rendered
+    without the request: context processors would look up the signed-in person and their
+    notices in the very database that may be down. ``_error_layout.html`` reads settings and
+    static files only."""
+    language = error_language(request)
+    with translation.override(language):
+        page = loader.render_to_string(template, {"SITE_NAME": settings.CREDITBANK_SITE_NAME})
+    response = HttpResponse(page, status=status)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def unavailable_response(request=None) -> HttpResponse:
+    """The 503 page (``error_page``) with ``Retry-After``."""
+    response = error_page("503.html", request, 503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response

@@ -4,15 +4,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import search, views
 
 # The admin signs in through allauth, so the log-in lock and MFA apply to it as well.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = settings.CREDITBANK_SITE_NAME
+# Not "Django site admin": the browser's title bar speaks the portal's name and language too.
+admin.site.site_title = settings.CREDITBANK_SITE_NAME
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("search/", search.search_page, name="search"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -1,11 +1,10 @@
-from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
-from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import health
-from .unavailable import outage_in_progress, unavailable_response
+from .unavailable import error_page, outage_in_progress, unavailable_response
 
 
 @require_GET
@@ -22,9 +21,9 @@ def healthz(request):
 
 
 def error_400(request, exception=None):
-    # Rendered without the request: no context processors (no database), and the page is
-    # bilingual because this can be answered before the language middleware has run.
-    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+    # Without the request's context (error_page): this can be answered before the session and
+    # language middlewares have run (creditbank.inputguard).
+    return error_page("400.html", request, 400)
 
 
 def error_403(request, exception=None):
@@ -36,8 +35,15 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    # Called while Django handles the exception. Rendered without the request: the context
-    # processors would read the database, which may be what failed.
+    # Called while Django handles the exception. Without the request's context (error_page):
+    # the context processors would read the database, which may be what failed.
     if outage_in_progress():
-        return unavailable_response()
-    return HttpResponseServerError(loader.render_to_string("500.html"))
+        return unavailable_response(request)
+    return error_page("500.html", request, 500)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form sent without its security token (a page left open past
+    the session, cookies refused) gets the portal's page in the visitor's language instead of
+    Django's; the reason is for the log, which Django has written already."""
+    return render(request, "403_csrf.html", status=403)

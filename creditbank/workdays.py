@@ -21,3 +21,25 @@ def working_days_between(start: date, end: date) -> int:
         days += is_working_day(day)
         day += timedelta(days=1)
     return days
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The day on which something that arrived on ``start`` has waited ``days`` working days
+    (``working_days_between(start, result) == days``, the earliest such day)."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        days -= is_working_day(day)
+    return day
+
+
+def overdue_before(today: date, due: int) -> date:
+    """The first day of arrival that is not overdue on ``today``: whatever arrived before the
+    returned day has waited more than ``due`` working days (``working_days_between`` > due), so
+    a queue counts its overdue items with one comparison in SQL."""
+    waited, day = 0, today
+    while True:
+        waited += is_working_day(day)
+        if waited > due:
+            return day
+        day -= timedelta(days=1)

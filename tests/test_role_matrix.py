@@ -27,6 +27,7 @@ from accounts.models import (
     InstitutionInvitation,
     InstitutionStaff,
     LearnerAccount,
+    Notice,
     invitation_token_hash,
 )
 from achievements.models import (
@@ -47,6 +48,7 @@ from tests.branches.factories import (
     AllianceMembershipFactory,
     AnnouncementFactory,
     BranchCentreFactory,
+    HelpPageFactory,
     OtherDistrictFactory,
     ServicePointFactory,
     StaffAssignmentFactory,
@@ -72,6 +74,7 @@ GUARDED_TABLES = [
     "branches_staffassignment",
     "branches_alliancemembership",
     "branches_announcement",
+    "branches_helppage",
     "achievements_qualificationlevel",
     "achievements_achievementcategory",
     "achievements_unitstandard",
@@ -95,11 +98,15 @@ PAYLOADS = {
     "branches:desk_account_freeze": {"reason": "matrix"},
     "branches:desk_account_unfreeze": {"reason": "matrix"},
     "branches:desk_account_close": {"reason": "matrix"},
+    "branches:desk_account_return": {"return-reason": "matrix"},
+    "accounts:my_account_id_image": {},
     "branches:membership_suspend": {"suspend-reason": "matrix"},
     "branches:membership_reinstate": {"reinstate-reason": "matrix"},
     "branches:membership_end": {"end-reason": "matrix"},
     "branches:announcement_publish": {},
     "branches:announcement_unpublish": {},
+    "branches:help_page_publish": {},
+    "branches:help_page_unpublish": {},
     "branches:network_staff_remove": {},
     "achievements:standard_submit": {},
     "achievements:standard_new_version": {},
@@ -200,6 +207,13 @@ def build_world(people):
     )
     my_account = open_account(branch=my_branch, user=people["learner"])
     other_account = open_account(branch=other_branch, user=UserFactory())
+    # Notices: own = the fixture learner's, other = another learner's (both link to a page).
+    notices = tuple(
+        Notice.objects.create(
+            user=account.user, title="matrix", link=reverse("accounts:my_account")
+        )
+        for account in (my_account, other_account)
+    )
     my_point = ServicePointFactory(branch=my_branch)
     other_point = ServicePointFactory(branch=other_branch)
     other_posting = StaffAssignmentFactory(branch=other_branch)
@@ -210,6 +224,7 @@ def build_world(people):
         institution=other_institution, branch=other_branch, joined_on=date(2024, 1, 1)
     )
     draft = AnnouncementFactory(created_by=people["centre_admin"])
+    draft_help = HelpPageFactory(created_by=people["centre_admin"])
     expert_grant = RoleGrantFactory(user=UserFactory(), role="expert")
     # Unit standards: own = of the fixture institution, written by its clerk; other = of
     # another institution. One pair per status the pages act on.
@@ -268,6 +283,7 @@ def build_world(people):
         ),
         "membership": (my_membership.pk, other_membership.pk),
         "announcement": (draft.pk, draft.pk),
+        "help_page": (draft_help.pk, draft_help.pk),
         "grant": (expert_grant.pk, expert_grant.pk),
         "draft_standard": standards["draft"],
         "submitted_standard": standards["submitted"],
@@ -276,6 +292,7 @@ def build_world(people):
         "category": (category.pk, category.pk),
         "achievement": (achievements[0].pk, achievements[1].pk),
         "evidence": (evidence[0].pk, evidence[2].pk),
+        "notice": (notices[0].pk, notices[1].pk),
     }
     # Recognition: the fixture learner's own achievements in the states the learner acts on,
     # and, for the staff's review pages, one achievement per state of another learner inside
@@ -302,9 +319,11 @@ def build_world(people):
         }
     )
     exact = {
+        "accounts:my_notice_open": "notice",
         "achievements:achievement_resubmit": "returned_achievement",
         "achievements:achievement_appeal": "rejected_achievement",
         "achievements:review_detail": "forwarded_achievement",
+        "achievements:review_standards": "forwarded_achievement",
         "achievements:review_forward": "under_review_achievement",
         "achievements:review_return": "under_review_achievement",
         "achievements:review_recognise": "forwarded_achievement",
@@ -321,6 +340,7 @@ def build_world(people):
         "branches:network_staff_remove": "posting",
         "branches:membership_": "membership",
         "branches:announcement_": "announcement",
+        "branches:help_page_": "help_page",
         "accounts:role_grant_revoke": "grant",
         "achievements:standard_edit": "draft_standard",
         "achievements:standard_submit": "draft_standard",
@@ -349,6 +369,8 @@ def build_world(people):
                 "pk": pk["institution"][which],
                 "staff_pk": (clerk_role.pk, other_clerk.pk)[which],
             }
+        if name == "branches:help_detail":
+            return {"slug": draft_help.slug}
         if name in exact:
             return {"pk": pk[exact[name]][which]}
         for prefix, kind in kinds.items():
@@ -551,8 +573,15 @@ EXPECTED.update(
         "accounts:institution_invitation": {"*": (200, 200), "anonymous": (302, 302)},
         "accounts:my_account": {"*": 302, "learner": 200},
         "accounts:my_account_mobile": {"*": 302, "learner": 200},
+        # The new ID photo: only the learner has an account to send it for (an empty form).
+        "accounts:my_account_id_image": {"*": 302, "learner": 200},
         "accounts:my_notices": {"*": 200, "anonymous": 302},
         "accounts:my_notices_read": {"*": 302},
+        "accounts:my_notice_open": {
+            "*": (404, 404),
+            "learner": (302, 404),
+            "anonymous": (302, 302),
+        },
         "accounts:role_grants": {"*": 403, "security_admin": 200, "anonymous": 302},
         "accounts:role_grant_revoke": {
             "*": (403, 403),
@@ -561,6 +590,11 @@ EXPECTED.update(
         },
         "branches:service_points": {"*": 200},
         "branches:announcement_list": {"*": 200},
+        "search": {"*": 200},
+        "branches:help_list": {"*": 200},
+        "branches:contact": {"*": 200},
+        # A draft help page: the centre previews it; to everyone else it does not exist.
+        "branches:help_detail": {"*": (404, 404), "centre_admin": (200, 200)},
         "branches:announcement_detail": {"*": (404, 404), "centre_admin": (200, 200)},
         "branches:membership_directory": {"*": 200},
         "branches:network_index": {
@@ -673,6 +707,23 @@ EXPECTED.update(
             "anonymous": (302, 302),
         },
         "branches:announcement_manage": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "branches:help_page_manage": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "branches:help_page_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "branches:help_page_edit": {
+            "*": (404, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "branches:help_page_publish": {
+            "*": (404, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "branches:help_page_unpublish": {
+            "*": (404, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
         "branches:announcement_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
         "branches:announcement_edit": {
             "*": (404, 404),
@@ -727,6 +778,18 @@ EXPECTED.update(
             "*": (403, 403),
             "branch_manager": (404, 404),
             "branch_staff": (404, 404),
+            "anonymous": (302, 302),
+        },
+        "branches:desk_account_id_preview": {
+            "*": (403, 403),
+            "branch_manager": (404, 404),
+            "branch_staff": (404, 404),
+            "anonymous": (302, 302),
+        },
+        "branches:desk_account_return": {
+            "*": (403, 403),
+            "branch_manager": (302, 404),
+            "branch_staff": (302, 404),
             "anonymous": (302, 302),
         },
         "branches:desk_account_freeze": {
@@ -944,6 +1007,12 @@ EXPECTED.update(
         "achievements:review_detail": _REVIEW_READ,
         "achievements:review_forward": _step(local=_FIRST_CHECKERS, readers=("centre_admin",)),
         "achievements:review_return": _step(local=_FIRST_CHECKERS, readers=("centre_admin",)),
+        # The standards to recognise against (htmx): for those who may take the step.
+        "achievements:review_standards": {
+            **_step(local=("institution_reviewer",), city=("expert",), readers=("centre_admin",)),
+            "institution_reviewer": (200, 404),
+            "expert": (200, 200),
+        },
         "achievements:review_recognise": _step(
             local=("institution_reviewer",), city=("expert",), readers=("centre_admin",)
         ),

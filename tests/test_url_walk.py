@@ -14,6 +14,10 @@ PUBLIC = {
     "branches:service_points": {200},
     "branches:announcement_list": {200},
     "branches:membership_directory": {200},
+    "branches:help_list": {200},
+    "branches:help_detail": {200, 404},  # the seeded "deposit" page; a draft is 404
+    "branches:contact": {200},
+    "search": {200},
     "achievements:standard_guide": {200},
     "achievements:level_list": {200},
     "achievements:level_detail": {200, 404},  # the seeded levels; 404 for a number that is not one
@@ -45,6 +49,10 @@ SAMPLES = {
     "branches:announcement_edit": {"pk": "1"},
     "branches:announcement_publish": {"pk": "1"},
     "branches:announcement_unpublish": {"pk": "1"},
+    "branches:help_detail": {"slug": "deposit"},
+    "branches:help_page_edit": {"pk": "1"},
+    "branches:help_page_publish": {"pk": "1"},
+    "branches:help_page_unpublish": {"pk": "1"},
     "branches:membership_detail": {"pk": "1"},
     "branches:membership_edit": {"pk": "1"},
     "branches:membership_suspend": {"pk": "1"},
@@ -64,10 +72,13 @@ SAMPLES = {
     "branches:desk_account_verify": {"pk": "1"},
     "branches:desk_account_reveal": {"pk": "1"},
     "branches:desk_account_id_image": {"pk": "1"},
+    "branches:desk_account_id_preview": {"pk": "1"},
+    "branches:desk_account_return": {"pk": "1"},
     "branches:desk_account_freeze": {"pk": "1"},
     "branches:desk_account_unfreeze": {"pk": "1"},
     "branches:desk_account_close": {"pk": "1"},
     "accounts:role_grant_revoke": {"pk": "1"},
+    "accounts:my_notice_open": {"pk": "1"},
     "achievements:level_detail": {"pk": "1"},
     "achievements:level_edit": {"pk": "1"},
     "achievements:category_edit": {"pk": "1"},
@@ -88,6 +99,7 @@ SAMPLES = {
     "achievements:achievement_resubmit": {"pk": "1"},
     "achievements:achievement_appeal": {"pk": "1"},
     "achievements:review_detail": {"pk": "1"},
+    "achievements:review_standards": {"pk": "1"},
     **{
         f"achievements:review_{action}": {"pk": "1"}
         for action in ("forward", "return", "recognise", "reject", "confirm", "send_back", "revoke")

@@ -25,6 +25,22 @@ def clean_mobile(raw: str) -> str:
     return number
 
 
+def clean_id_image(upload):
+    """An ID image checked by its size and content (JPEG, PNG or PDF) and renamed, or ``None``."""
+    if not upload:
+        return None
+    if upload.size > MAX_ID_IMAGE:
+        raise ValidationError(_("The file is larger than 5 MB."))
+    head = upload.read(8)
+    upload.seek(0)
+    kind = detect_document_kind(head)
+    if kind is None:
+        raise ValidationError(_("Only JPEG, PNG or PDF files are accepted."))
+    extension = EXTENSIONS[kind]
+    upload.name = f"id.{extension}"  # never keep the sender's file name
+    return upload
+
+
 class IdentityForm(forms.Form):
     """The real-name part shared by opening an account online and at a service point."""
 
@@ -96,19 +112,7 @@ class OpenOnlineForm(IdentityForm):
         self.fields["branch"].queryset = branches
 
     def clean_id_image(self):
-        upload = self.cleaned_data.get("id_image")
-        if not upload:
-            return None
-        if upload.size > MAX_ID_IMAGE:
-            raise ValidationError(_("The file is larger than 5 MB."))
-        head = upload.read(8)
-        upload.seek(0)
-        kind = detect_document_kind(head)
-        if kind is None:
-            raise ValidationError(_("Only JPEG, PNG or PDF files are accepted."))
-        extension = EXTENSIONS[kind]
-        upload.name = f"id.{extension}"  # never keep the sender's file name
-        return upload
+        return clean_id_image(self.cleaned_data.get("id_image"))
 
 
 class OpenInPersonForm(IdentityForm):
@@ -151,6 +155,19 @@ class VerifyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = OneLineTextField(label=_("Note (optional)"), max_length=200, required=False)
+
+
+class IdImageForm(forms.Form):
+    """A new photo of the ID, when verification asked for one."""
+
+    id_image = forms.FileField(
+        label=_("New photo or scan of your ID"),
+        help_text=_("JPEG, PNG or PDF, at most 5 MB; the whole ID, sharp and readable."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
+    )
+
+    def clean_id_image(self):
+        return clean_id_image(self.cleaned_data.get("id_image"))
 
 
 class MobileChangeForm(forms.Form):

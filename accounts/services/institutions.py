@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +33,7 @@ from ..models import (
     invitation_token_hash,
 )
 from ..roles import CENTRE_ADMIN, has_role
+from .notices import notice_language, notice_send
 
 Status = Institution.Status
 
@@ -179,7 +181,36 @@ def institution_decide(
         before=before,
         after=after,
     )
+    if decision in ("approve", "reject") and locked.applied_by_id is not None:
+        _decision_notice(locked, decision)
     return locked
+
+
+def _decision_notice(institution: Institution, decision: str) -> None:
+    """Tell the applicant that the centre approved or rejected their application (with the
+    reason), linking to the institution's page."""
+    name = {"name": institution.name}
+    with notice_language():
+        if decision == "approve":
+            title = _("Your institution application is approved")
+            body = (
+                _(
+                    "%(name)s is now an institution of the credit bank and you are its "
+                    "administrator. Invite its staff on the institution's page."
+                )
+                % name
+            )
+        else:
+            title = _("Your institution application was not approved")
+            body = _("The centre rejected the application for %(name)s.") % name
+        if institution.status_reason:
+            body += "\n" + _("Reason: %(reason)s") % {"reason": institution.status_reason}
+    notice_send(
+        user=institution.applied_by,
+        title=title,
+        body=body,
+        link=reverse("accounts:institution_detail", args=[institution.pk]),
+    )
 
 
 def institution_approve(*, acting_user, institution: Institution, reason: str = "") -> Institution:
@@ -397,8 +428,40 @@ def institution_invitation_accept(*, acting_user, token: str) -> InstitutionStaf
         target=invitation.institution,
         after={"invitation": invitation.pk, "user": acting_user.get_username(), "role": staff.role},
     )
+    _accepted_notice(invitation, staff)
     acting_user._cb_roles = None
     return staff
+
+
+def _accepted_notice(invitation: InstitutionInvitation, staff: InstitutionStaff) -> None:
+    """Tell the inviter and the institution's administrators (not the newcomer) that an
+    invitation was accepted, linking to the institution's page, where they see its staff."""
+    institution = invitation.institution
+    recipients = {
+        row.user
+        for row in institution.staff.select_related("user").filter(
+            Q(role=InstitutionStaff.Role.ADMIN) | Q(user_id=invitation.invited_by_id)
+        )
+        if row.user_id != staff.user_id
+    }
+    person = staff.user.get_full_name() or staff.user.get_username()
+    with notice_language():
+        title = _("%(person)s has joined %(institution)s") % {
+            "person": person,
+            "institution": institution.name,
+        }
+        body = _(
+            "%(person)s accepted the invitation sent to %(email)s and is now %(role)s at "
+            "%(institution)s."
+        ) % {
+            "person": person,
+            "email": invitation.email,
+            "role": staff.get_role_display(),
+            "institution": institution.name,
+        }
+    link = reverse("accounts:institution_detail", args=[institution.pk])
+    for user in sorted(recipients, key=lambda u: u.pk):
+        notice_send(user=user, title=title, body=body, link=link)
 
 
 @transaction.atomic

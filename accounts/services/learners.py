@@ -3,7 +3,11 @@
 State machine (the only allowed transitions, written once here)::
 
     pending_verification --verify--> active --freeze--> frozen --unfreeze--> active
-    pending_verification | active | frozen --close--> closed
+    pending_verification --return--> returned --resubmit--> pending_verification
+    pending_verification | returned | active | frozen --close--> closed
+
+``return`` asks the learner for a new photo of the ID (with a reason they are told);
+``resubmit`` is the learner uploading it.
 """
 
 from dataclasses import dataclass
@@ -11,6 +15,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,24 +23,29 @@ from stdnum import luhn
 
 from creditbank import pii
 from creditbank.audit import audit_record
-from creditbank.errors import IllegalTransition, InvalidInput
+from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
 from creditbank.redaction import mask_id_number
 
 from ..models import LearnerAccount
+from .notices import notice_language, notice_send
 
 Status = LearnerAccount.Status
 
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "verify": (frozenset({Status.PENDING_VERIFICATION}), Status.ACTIVE),
+    "return": (frozenset({Status.PENDING_VERIFICATION}), Status.RETURNED),
+    "resubmit": (frozenset({Status.RETURNED}), Status.PENDING_VERIFICATION),
     "freeze": (frozenset({Status.ACTIVE}), Status.FROZEN),
     "unfreeze": (frozenset({Status.FROZEN}), Status.ACTIVE),
     "close": (
-        frozenset({Status.PENDING_VERIFICATION, Status.ACTIVE, Status.FROZEN}),
+        frozenset({Status.PENDING_VERIFICATION, Status.RETURNED, Status.ACTIVE, Status.FROZEN}),
         Status.CLOSED,
     ),
 }
 ACTION_LABELS = {
     "verify": gettext_lazy("verified"),
+    "return": gettext_lazy("returned for a new ID photo"),
+    "resubmit": gettext_lazy("sent for verification again"),
     "freeze": gettext_lazy("frozen"),
     "unfreeze": gettext_lazy("unfrozen"),
     "close": gettext_lazy("closed"),
@@ -176,6 +186,44 @@ def _transition(*, acting_user, account: LearnerAccount, action: str, reason: st
     return locked
 
 
+def _account_notice(account: LearnerAccount, action: str, reason: str = "") -> None:
+    """Tell the learner (in-site and by e-mail, in their language) that their account was
+    verified, frozen, unfrozen or closed, with the reason, linking to their account page."""
+    with notice_language():
+        number = {"number": account.account_number}
+        title, body = {
+            "verify": (
+                _("Your learning account is verified"),
+                _(
+                    "Your learning account %(number)s has passed real-name verification and is "
+                    "active. You can now deposit your learning achievements."
+                ),
+            ),
+            "freeze": (
+                _("Your learning account has been frozen"),
+                _(
+                    "Your learning account %(number)s has been frozen. If you have questions, "
+                    "contact your branch centre."
+                ),
+            ),
+            "unfreeze": (
+                _("Your learning account is active again"),
+                _("Your learning account %(number)s has been unfrozen and is active again."),
+            ),
+            "close": (
+                _("Your learning account has been closed"),
+                _(
+                    "Your learning account %(number)s has been closed. If you have questions, "
+                    "contact your branch centre."
+                ),
+            ),
+        }[action]
+        body = body % number
+        if reason:
+            body += "\n" + _("Reason: %(reason)s") % {"reason": reason}
+    notice_send(user=account.user, title=title, body=body, link=reverse("accounts:my_account"))
+
+
 @transaction.atomic
 def learner_account_verify(
     *, acting_user, account: LearnerAccount, method: str, note: str = ""
@@ -188,7 +236,7 @@ def learner_account_verify(
     reason = {"in_person": _("Verified in person"), "id_image": _("Verified from the ID image")}[
         method
     ]
-    return _transition(
+    locked = _transition(
         acting_user=acting_user,
         account=account,
         action="verify",
@@ -196,23 +244,69 @@ def learner_account_verify(
         verified_by=acting_user,
         verified_at=timezone.now(),
     )
+    _account_notice(locked, "verify")
+    return locked
+
+
+@transaction.atomic
+def learner_account_return(*, acting_user, account: LearnerAccount, reason: str) -> LearnerAccount:
+    """Branch staff ask the learner for a new photo of the ID (unreadable, cut off, not the
+    person's): the account waits for the learner, who is told ``reason`` in a notice (and by
+    e-mail) with a link to the page where they upload it."""
+    locked = _transition(acting_user=acting_user, account=account, action="return", reason=reason)
+    with notice_language():
+        title = _("Please upload a new photo of your ID")
+        body = _(
+            "The branch centre could not verify your learning account from the ID image: "
+            "%(reason)s Upload a new photo on your account page, or bring your ID to a "
+            "service point."
+        ) % {"reason": reason}
+    notice_send(user=locked.user, title=title, body=body, link=reverse("accounts:my_account"))
+    return locked
+
+
+@transaction.atomic
+def learner_account_resubmit(*, acting_user, account: LearnerAccount, id_image) -> LearnerAccount:
+    """The learner uploads a new ID image for an account that was returned; it waits for
+    verification again. Only the account's owner may; the old image is deleted once the
+    change is committed (an ID image is personal data kept no longer than needed)."""
+    if account.user_id != acting_user.pk:
+        raise NotAllowed(_("Only the learner can upload their own ID image."))
+    old = LearnerAccount.objects.get(pk=account.pk).id_image
+    locked = _transition(
+        acting_user=acting_user,
+        account=account,
+        action="resubmit",
+        reason="",
+        id_image=id_image,
+    )
+    if old and old.name != locked.id_image.name:
+        storage, name = old.storage, old.name
+        transaction.on_commit(lambda: storage.delete(name))
+    return locked
 
 
 @transaction.atomic
 def learner_account_freeze(*, acting_user, account: LearnerAccount, reason: str):
     """Freeze an active account (it keeps its data; the learner sees why)."""
-    return _transition(acting_user=acting_user, account=account, action="freeze", reason=reason)
+    locked = _transition(acting_user=acting_user, account=account, action="freeze", reason=reason)
+    _account_notice(locked, "freeze", reason)
+    return locked
 
 
 @transaction.atomic
 def learner_account_unfreeze(*, acting_user, account: LearnerAccount, reason: str):
-    return _transition(acting_user=acting_user, account=account, action="unfreeze", reason=reason)
+    locked = _transition(acting_user=acting_user, account=account, action="unfreeze", reason=reason)
+    _account_notice(locked, "unfreeze", reason)
+    return locked
 
 
 @transaction.atomic
 def learner_account_close(*, acting_user, account: LearnerAccount, reason: str):
     """Close an account for good; closing is final."""
-    return _transition(acting_user=acting_user, account=account, action="close", reason=reason)
+    locked = _transition(acting_user=acting_user, account=account, action="close", reason=reason)
+    _account_notice(locked, "close", reason)
+    return locked
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from ..access import (
     institutions_for,
     role_required,
 )
+from ..desk import invitations_waiting
 from ..forms.institutions import (
     InstitutionApplicationForm,
     InstitutionDecisionForm,
@@ -67,7 +68,9 @@ def institution_mine(request):
     for staff in request.user.institution_roles.all():
         roles.setdefault(staff.institution_id, []).append(staff.get_role_display())
     rows = [(i, roles.get(i.pk, [])) for i in institutions_for(request.user).order_by("name")]
-    return render(request, "accounts/institution_mine.html", {"rows": rows})
+    invitations = invitations_waiting(request.user).select_related("institution", "invited_by")
+    context = {"rows": rows, "invitations": list(invitations)}
+    return render(request, "accounts/institution_mine.html", context)
 
 
 @role_required(CENTRE_ADMIN)

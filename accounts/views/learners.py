@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from creditbank.errors import ServiceError
+from creditbank.errors import IllegalTransition, ServiceError
 from creditbank.pages import refuse
 
-from ..forms.learners import MobileChangeForm
+from ..forms.learners import IdImageForm, MobileChangeForm
 from ..models import LearnerAccount
-from ..services import learner_mobile_change
+from ..services import learner_account_resubmit, learner_mobile_change
 
 
 def _own_account(user) -> LearnerAccount | None:
@@ -24,7 +24,42 @@ def my_account(request):
     account = _own_account(request.user)
     if account is None:
         return redirect("branches:account_open")
-    return render(request, "accounts/my_account.html", {"account": account})
+    return _my_account_page(request, account)
+
+
+def _my_account_page(request, account, *, id_image_form=None, status=200):
+    context = {"account": account}
+    if account.status == LearnerAccount.Status.RETURNED:
+        context["id_image_form"] = id_image_form or IdImageForm()
+    return render(request, "accounts/my_account.html", context, status=status)
+
+
+@login_required
+@require_POST
+def my_account_id_image(request):
+    """The learner uploads the new photo of the ID that verification asked for; the account
+    waits for verification again."""
+    account = _own_account(request.user)
+    if account is None:
+        return redirect("branches:account_open")
+    form = IdImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            learner_account_resubmit(
+                acting_user=request.user, account=account, id_image=form.cleaned_data["id_image"]
+            )
+        except IllegalTransition as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:my_account")
+        except ServiceError as exc:
+            refuse(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your new ID photo was sent; the branch centre verifies it again."),
+            )
+            return redirect("accounts:my_account")
+    return _my_account_page(request, account, id_image_form=form)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Forms of deposits (存储): the learner's and the clerk's, evidence and the archive filter."""
 
+import json
 import unicodedata
 from decimal import Decimal
 
@@ -123,6 +124,13 @@ class AchievementForm(forms.Form):
     )
 
     RESULT_FIELDS = {"score": "score", "grade": "grade", "pass": "pass_result"}
+    # The wrappers of required fields carry this class: the page marks them (site.css).
+    required_css_class = "required"
+
+    @property
+    def result_fields_json(self) -> str:
+        """``RESULT_FIELDS`` for static/js/deposit-form.js, which shows only the chosen one."""
+        return json.dumps(self.RESULT_FIELDS)
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditbank.fields import OneLineTextField, PlainTextField
 
+from ..credits import credit_hint_lazy
 from ..models import QualificationLevel, UnitStandard
 from .fields import CreditValueField, LevelChoiceField, StandardCodeField
 
@@ -44,28 +45,60 @@ class ReturnForm(forms.Form):
 
 
 class RecogniseForm(forms.Form):
-    """A unit standard by its code — or the credits, level and field stated."""
+    """A unit standard by its code — or the credits, level and field stated.
+
+    The code is typed or, with script, picked from the approved standards whose code or name
+    matches what was typed (``search_url``, an htmx endpoint filling the input's list); the
+    level and the field are chosen from lists: the levels in use, and the fields the approved
+    unit standards name."""
 
     unit_standard = StandardCodeField(
         label=_("Unit standard code"),
         max_length=32,
         required=False,
-        help_text=_("An approved unit standard gives the credits, level and field."),
+        help_text=_(
+            "Type the code, or part of the code or name, and choose from the list. An approved "
+            "unit standard gives the credits, level and field."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "recognise-standards"}),
     )
-    credits = CreditValueField(label=_("Credits"), required=False)
+    credits = CreditValueField(
+        label=_("Credits"),
+        required=False,
+        help_text=credit_hint_lazy(),
+    )
     level = LevelChoiceField(
         label=_("Level"),
         queryset=QualificationLevel.objects.active(),
         required=False,
         empty_label=_("— choose —"),
     )
-    field = OneLineTextField(label=_("Field"), max_length=60, required=False)
+    field = forms.ChoiceField(label=_("Field"), required=False)
     note = PlainTextField(
         label=_("Reasons (optional)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, search_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = (
+            UnitStandard.objects.filter(status=UnitStandard.Status.APPROVED)
+            .order_by("field")
+            .values_list("field", flat=True)
+            .distinct()
+        )
+        self.fields["field"].choices = lambda: [("", _("— choose —")), *((f, f) for f in fields)]
+        if search_url:
+            self.fields["unit_standard"].widget.attrs.update(
+                {
+                    "hx-get": search_url,
+                    "hx-trigger": "input changed delay:300ms",
+                    "hx-target": "#recognise-standards",
+                    "hx-swap": "innerHTML",
+                }
+            )
 
     def clean_unit_standard(self):
         code = self.cleaned_data["unit_standard"]

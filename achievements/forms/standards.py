@@ -2,11 +2,13 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
 from creditbank.fields import OneLineTextField, PlainTextField, SearchField
 
+from ..credits import credit_hint_lazy
 from ..models import QualificationLevel, UnitStandard
 from .fields import CreditValueField, LevelChoiceField, StandardCodeField
 
@@ -36,7 +38,7 @@ class UnitStandardForm(forms.Form):
     )
     credit_value = CreditValueField(
         label=_("Credit value"),
-        help_text=_("1 credit = 10 notional learning hours; at most two decimal places."),
+        help_text=format_lazy("{} {}", credit_hint_lazy(), _("At most two decimal places.")),
     )
     outcomes = PlainTextField(
         label=_("Learning outcomes and assessment"),

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
+from creditbank.indexes import trigram_index
 
 from ..credits import CREDIT_DIGITS, CREDIT_PLACES
 
@@ -216,6 +217,8 @@ class UnitStandard(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "code"], name="unit_standard_status_idx"),
+            # The public search's substring match (creditbank.search).
+            *(trigram_index("unit_standard", field) for field in ("code", "name", "field")),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Institution, LearnerAccount
 from accounts.roles import INSTITUTION_CLERK, LEARNER
-from accounts.services.notices import notice_send
+from accounts.services.notices import notice_language, notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
 from creditbank.files import detect_document_kind
@@ -344,6 +344,10 @@ def _require_active(account: LearnerAccount) -> None:
                 "This learning account is waiting for real-name verification; achievements can "
                 "be deposited once it is verified."
             ),
+            LearnerAccount.Status.RETURNED: _(
+                "This learning account waits for a new photo of the ID; achievements can be "
+                "deposited once it is verified."
+            ),
             LearnerAccount.Status.FROZEN: _(
                 "This learning account is frozen; achievements cannot be deposited now."
             ),
@@ -428,12 +432,17 @@ def achievement_deposit(
         after={**_summary(achievement), "evidence": [_evidence_summary(e) for e in stored]},
     )
     if by_clerk:
+        with notice_language():  # the learner's, not the clerk's
+            title = _("%(institution)s deposited an achievement for you") % {
+                "institution": issuer_institution.name
+            }
+            body = _("“%(title)s” is now in your learning account as deposited.") % {
+                "title": achievement.title
+            }
         notice_send(
             user=account.user,
-            title=_("%(institution)s deposited an achievement for you")
-            % {"institution": issuer_institution.name},
-            body=_("“%(title)s” is now in your learning account as deposited.")
-            % {"title": achievement.title},
+            title=title,
+            body=body,
             link=reverse("achievements:achievement_detail", args=[achievement.pk]),
         )
     return achievement

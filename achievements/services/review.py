@@ -103,7 +103,7 @@ def achievement_submit(*, acting_user, achievement: Achievement) -> Achievement:
         fields=("first_check_branch",),
         # The audit chain has always called it ``review_branch``; its events keep the key.
         audit={"review_branch": home.branch_id},
-        notice=(
+        notice=lambda: (
             _("Your application for recognition was received"),
             _("“%(title)s” is waiting for its first check at the branch centre.")
             % {"title": locked.title},
@@ -125,7 +125,7 @@ def achievement_resubmit(*, acting_user, achievement: Achievement, answer: str) 
         actor=acting_user,
         role=cap.role,
         note=answer,
-        notice=(
+        notice=lambda: (
             _("Your answer was sent"),
             _("“%(title)s” is back with the branch centre for its first check.")
             % {"title": locked.title},
@@ -158,7 +158,7 @@ def achievement_appeal(*, acting_user, achievement: Achievement, statement: str)
         actor=acting_user,
         role=cap.role,
         note=statement,
-        notice=(
+        notice=lambda: (
             _("Your appeal was received"),
             _("An expert who took no part in the first decision will decide on “%(title)s”.")
             % {"title": locked.title},
@@ -181,7 +181,7 @@ def achievement_forward(*, acting_user, achievement: Achievement, note: str = ""
         role=cap.role,
         unit=cap.unit,
         note=clean_text(note, field="note", required=False, max_length=300),
-        notice=(
+        notice=lambda: (
             _("Your achievement passed the first check"),
             _("“%(title)s” was forwarded for a recognition decision.") % {"title": locked.title},
         ),
@@ -201,7 +201,7 @@ def achievement_return(*, acting_user, achievement: Achievement, message: str) -
         role=cap.role,
         unit=cap.unit,
         note=message,
-        notice=(
+        notice=lambda: (
             _("More information is needed"),
             _("“%(title)s” was returned to you: %(message)s")
             % {"title": locked.title, "message": message},
@@ -336,7 +336,7 @@ def achievement_recognise(
             note=note,
             status=Status.CONFIRMING,
             audit=facts,
-            notice=(
+            notice=lambda: (
                 _("Your achievement awaits a centre re-review"),
                 _(
                     "A decision to recognise “%(title)s” at %(credits)s credits was made; the "
@@ -360,7 +360,7 @@ def achievement_recognise(
         note=note,
         fields=("recognition", "valid_until"),
         audit=facts,
-        notice=_recognised_notice(locked, decision),
+        notice=lambda: _recognised_notice(locked, decision),
     )
     return decision
 
@@ -381,18 +381,20 @@ def achievement_reject(*, acting_user, achievement: Achievement, reason: str) ->
         decided_by=acting_user,
         decided_as=cap.role,
     )
-    if stage == Stage.FIRST:
-        deadline = timezone.localdate() + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
-        body = _("“%(title)s” was not recognised: %(reason)s You may appeal until %(date)s.") % {
-            "title": locked.title,
-            "reason": reason,
-            "date": date_format(deadline),
-        }
-    else:
-        body = _("Your appeal on “%(title)s” was not upheld: %(reason)s") % {
-            "title": locked.title,
-            "reason": reason,
-        }
+
+    def notice() -> tuple[str, str]:
+        if stage == Stage.FIRST:
+            deadline = timezone.localdate() + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
+            body = _(
+                "“%(title)s” was not recognised: %(reason)s You may appeal until %(date)s."
+            ) % {"title": locked.title, "reason": reason, "date": date_format(deadline)}
+        else:
+            body = _("Your appeal on “%(title)s” was not upheld: %(reason)s") % {
+                "title": locked.title,
+                "reason": reason,
+            }
+        return _("Your achievement was not recognised"), body
+
     record_step(
         locked,
         action="reject",
@@ -401,7 +403,7 @@ def achievement_reject(*, acting_user, achievement: Achievement, reason: str) ->
         unit=cap.unit,
         note=reason,
         audit={"decision": decision.pk, "stage": stage},
-        notice=(_("Your achievement was not recognised"), body),
+        notice=notice,
     )
     return decision
 
@@ -443,7 +445,7 @@ def recognition_confirm(*, acting_user, achievement: Achievement, note: str = ""
         note=decision.re_review_note,
         fields=("recognition", "valid_until"),
         audit={"decision": decision.pk, "decided_by": decision.decided_by_id},
-        notice=_recognised_notice(locked, decision),
+        notice=lambda: _recognised_notice(locked, decision),
     )
     return decision
 
@@ -468,7 +470,7 @@ def recognition_send_back(*, acting_user, achievement: Achievement, reason: str)
         note=reason,
         status=Status.APPEALED if decision.stage == Stage.APPEAL else Status.FORWARDED,
         audit={"decision": decision.pk, "decided_by": decision.decided_by_id},
-        notice=(
+        notice=lambda: (
             _("Your achievement goes back for a new decision"),
             _("The centre's re-review sent the decision on “%(title)s” back: %(reason)s")
             % {"title": locked.title, "reason": reason},
@@ -496,7 +498,7 @@ def achievement_revoke(*, acting_user, achievement: Achievement, reason: str) ->
         role=cap.role,
         note=reason,
         audit={"credit_entry": entry.pk, "credits": str(entry.amount)},
-        notice=(
+        notice=lambda: (
             _("A recognition was revoked"),
             _(
                 "The recognition of “%(title)s” was revoked and its %(credits)s credits taken "
@@ -529,7 +531,7 @@ def achievement_expire(
         actor=None,
         note=note,
         audit={"credit_entry": entry.pk, "credits": str(entry.amount)},
-        notice=(
+        notice=lambda: (
             _("Credits expired"),
             _(
                 "The validity of “%(title)s” ended on %(date)s; its %(credits)s credits have "

@@ -17,17 +17,27 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Institution, InstitutionStaff
 from accounts.roles import CENTRE_ADMIN, has_role
+from accounts.services.notices import notice_language, notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
 from creditbank.text import clean_text
 
-from ..access import can_write, is_author, open_version_exists, writable_institutions
+from ..access import (
+    STANDARD_WRITER_ROLES,
+    can_write,
+    is_author,
+    open_version_exists,
+    writable_institutions,
+)
 from ..credits import credit_check
 from ..models import AchievementCategory, QualificationLevel, UnitStandard
 
@@ -435,7 +445,7 @@ def unit_standard_decide(
                 before={"status": Status.APPROVED},
                 after={"status": Status.RETIRED, "replaced_by_version": locked.version},
             )
-    return _move(
+    decided = _move(
         acting_user,
         locked,
         decision,
@@ -443,6 +453,42 @@ def unit_standard_decide(
         decided_at=timezone.now(),
         decision_reason=reason,
     )
+    _decision_notice(decided, decision)
+    return decided
+
+
+def _decision_notice(standard: UnitStandard, decision: str) -> None:
+    """Tell the issuer that the centre approved or returned ``standard`` (with the reason),
+    linking to its management page: the version's authors who still manage it, and, for an
+    institution's standard, that institution's administrators and clerks (who may submit it)."""
+    authors = {*standard.authors.values_list("pk", flat=True), standard.created_by_id}
+    users = get_user_model().objects.order_by("pk")
+    if standard.issuing_institution_id is None:
+        users = users.filter(pk__in=authors, role_grants__role=CENTRE_ADMIN)
+    else:
+        users = users.filter(
+            Q(pk__in=authors) | Q(institution_roles__role__in=STANDARD_WRITER_ROLES),
+            institution_roles__institution_id=standard.issuing_institution_id,
+        )
+    names = {"code": standard.code, "version": standard.version, "name": standard.name}
+    with notice_language():
+        if decision == "approve":
+            title = _("Unit standard %(code)s is approved") % names
+            body = _("Version %(version)s of %(code)s %(name)s is approved and published.") % names
+        else:
+            title = _("Unit standard %(code)s was returned") % names
+            body = (
+                _(
+                    "Version %(version)s of %(code)s %(name)s was returned to you as a draft. "
+                    "Change it and submit it again."
+                )
+                % names
+            )
+        if standard.decision_reason:
+            body += "\n" + _("Reason: %(reason)s") % {"reason": standard.decision_reason}
+    link = reverse("achievements:standard_manage_detail", args=[standard.pk])
+    for user in users.distinct():
+        notice_send(user=user, title=title, body=body, link=link)
 
 
 def unit_standard_approve(*, acting_user, standard: UnitStandard) -> UnitStandard:

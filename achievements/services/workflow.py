@@ -18,11 +18,13 @@ that changes the status.
 ``AchievementEvent`` (the history the learner reads), an audit event and a notice.
 """
 
+from collections.abc import Callable
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.services.notices import notice_send
+from accounts.services.notices import notice_language, notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition
 
@@ -67,11 +69,14 @@ def record_step(
     status: str | None = None,
     fields: tuple[str, ...] = (),
     audit: dict | None = None,
-    notice: tuple[str, str] | None = None,
+    notice: Callable[[], tuple[str, str]] | None = None,
 ) -> AchievementEvent:
     """Move ``achievement`` (locked by the caller) to ``status`` (default: where ``action``
     leads), save it with ``fields``, and write the history entry, the audit event and the
-    learner's notice, all in the caller's transaction (the e-mail goes after commit)."""
+    learner's notice, all in the caller's transaction (the e-mail goes after commit).
+
+    ``notice`` makes the notice's title and body; it is called in the learner's language
+    (``notice_language``), not in that of the member of staff whose page took the step."""
     before = achievement.status
     after = status or ACHIEVEMENT_TRANSITIONS[action][1]
     now = timezone.now()
@@ -88,7 +93,8 @@ def record_step(
         note=note[:500],
     )
     if notice is not None:
-        title, body = notice
+        with notice_language():
+            title, body = notice()
         notice_send(
             user=achievement.account.user,
             title=title,

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,7 +18,8 @@ from creditbank.pages import paginate, refuse
 from creditbank.workdays import working_days_between
 
 from .. import selectors, services
-from ..access import REVIEW_QUEUES, achievement_for_review, allowed_actions
+from ..access import REVIEW_QUEUES, achievement_for_review, allowed_actions, review_queue_for
+from ..credits import credit_hint, credits_from_hours
 from ..forms.review import STEP_FORMS
 
 # queue (``access.REVIEW_QUEUES``) → the slug of its address and URL name, as published before
@@ -78,6 +81,8 @@ STEP_TITLES = {
     "send_back": gettext_lazy("Send the decision back"),
     "revoke": gettext_lazy("Revoke the recognition"),
 }
+# The queue an achievement in each status waits in: a step taken on it leads on to the next.
+QUEUE_OF_STATUS = {status: queue for queue, (status, _roles) in REVIEW_QUEUES.items()}
 # The order the steps are offered in on the review page.
 STEP_ORDER = ["forward", "return", "recognise", "reject", "confirm", "send_back", "revoke"]
 
@@ -132,7 +137,7 @@ def _review_page(request, achievement, *, bound=None, status=200):
     for action in STEP_ORDER:
         if action not in allowed:
             continue
-        form = (bound or {}).get(action) or STEP_FORMS[action](prefix=action)
+        form = (bound or {}).get(action) or _step_form(action, achievement)
         steps.append({"action": action, "title": STEP_TITLES[action], "form": form})
     context = {
         "achievement": achievement,
@@ -146,8 +151,31 @@ def _review_page(request, achievement, *, bound=None, status=200):
         "learner_name": selectors.masked_name(achievement.account.real_name),
         "steps": steps,
         "staff_view": True,
+        "credit_hint": credit_hint(),
+        "credits_from_hours": credits_from_hours(achievement.hours),
     }
     return render(request, "achievements/review_detail.html", context, status=status)
+
+
+def _step_form(action: str, achievement, data=None):
+    """The form of ``action`` on ``achievement`` (the recognition's standard searched among
+    those this person may choose from, on this achievement)."""
+    if action == "recognise":
+        url = reverse("achievements:review_standards", args=[achievement.pk])
+        return STEP_FORMS[action](data, prefix=action, search_url=url)
+    return STEP_FORMS[action](data, prefix=action)
+
+
+@login_required
+@require_GET
+def review_standards(request, pk):
+    """The approved unit standards whose code or name contains what was typed into the
+    recognition form's code input, as the options of its list (htmx); for those who may
+    recognise this achievement, as the step itself is."""
+    achievement_for_review(request.user, pk, action="recognise")
+    query = (request.GET.get("recognise-unit_standard") or request.GET.get("q") or "").strip()
+    standards = selectors.standards_matching(query[:60]) if query else []
+    return render(request, "achievements/_standard_options.html", {"standards": standards})
 
 
 @login_required
@@ -164,7 +192,8 @@ def review_step(request, pk, action: str):
     under lock: a step the status no longer allows (someone acted first) is told in a message
     on the page, any other refusal beside the form."""
     achievement = achievement_for_review(request.user, pk, action=action)
-    form = STEP_FORMS[action](request.POST, prefix=action)
+    form = _step_form(action, achievement, request.POST)
+    waited_in = QUEUE_OF_STATUS.get(achievement.status)  # the status the step starts from
     if form.is_valid():
         try:
             STEP_SERVICES[action](
@@ -180,5 +209,28 @@ def review_step(request, pk, action: str):
             return _review_page(request, achievement, bound={action: form})
         else:
             messages.success(request, str(STEP_DONE[action]))
+            return _on_to_the_next(request, achievement, waited_in)
         return redirect("achievements:review_detail", pk=achievement.pk)
     return _review_page(request, achievement, bound={action: form})
+
+
+def _on_to_the_next(request, achievement, queue: str | None):
+    """After a step on an item of ``queue``: the next item of the same queue that waits for
+    this person, the longest-waiting first, else the queue, each told in a message; after a
+    step outside the queues (a revocation), the achievement again."""
+    if queue is None:
+        return redirect("achievements:review_detail", pk=achievement.pk)
+    following = (
+        review_queue_for(request.user, queue)
+        .exclude(pk=achievement.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    title = QUEUE_TITLES[queue]
+    if following is not None:
+        messages.info(
+            request, _("Next in “%(queue)s”: the longest-waiting item.") % {"queue": title}
+        )
+        return redirect("achievements:review_detail", pk=following)
+    messages.info(request, _("Nothing else waits for you in “%(queue)s”.") % {"queue": title})
+    return redirect(f"achievements:review_{QUEUE_SLUGS[queue]}_queue")

@@ -27,6 +27,7 @@ from ..access import (
     unit_standards_for,
     writable_institutions,
 )
+from ..credits import hours_per_credit
 from ..forms.standards import (
     AchievementCategoryForm,
     ConfirmForm,
@@ -62,6 +63,7 @@ def standard_guide(request):
         "levels": list(QualificationLevel.objects.active()),
         "category_count": AchievementCategory.objects.active().count(),
         "form": StandardSearchForm(),
+        "hours_per_credit": hours_per_credit(),
     }
     return render(request, "achievements/guide.html", context)
 
@@ -71,6 +73,7 @@ def level_list(request):
     context = {
         "levels": _levels_for(request.user),
         "is_centre_admin": is_centre_admin(request.user),
+        "hours_per_credit": hours_per_credit(),
     }
     return render(request, "achievements/level_list.html", context)
 

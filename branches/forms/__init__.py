@@ -6,6 +6,7 @@ from creditbank.fields import SearchField
 
 from ..models import District, ServicePoint
 from .announcements import AnnouncementFilterForm, AnnouncementForm, ConfirmForm
+from .help_pages import HelpPageForm
 from .memberships import MemberDirectoryFilterForm, MembershipEditForm, MembershipForm, ReasonForm
 from .network import (
     BranchForm,
@@ -20,6 +21,7 @@ __all__ = [
     "AnnouncementForm",
     "BranchForm",
     "ConfirmForm",
+    "HelpPageForm",
     "MemberDirectoryFilterForm",
     "MembershipEditForm",
     "MembershipForm",

@@ -10,6 +10,15 @@ from .announcements import (
     announcement_update,
 )
 from .districts import districts_load
+from .help_pages import (
+    HELP_PAGE_TRANSITIONS,
+    help_page_actions,
+    help_page_create,
+    help_page_is_editable,
+    help_page_publish,
+    help_page_unpublish,
+    help_page_update,
+)
 from .memberships import (
     MEMBERSHIP_TRANSITIONS,
     membership_actions,
@@ -30,6 +39,7 @@ from .network import (
 
 __all__ = [
     "ANNOUNCEMENT_TRANSITIONS",
+    "HELP_PAGE_TRANSITIONS",
     "MEMBERSHIP_TRANSITIONS",
     "announcement_actions",
     "announcement_create",
@@ -40,6 +50,12 @@ __all__ = [
     "branch_create",
     "branch_update",
     "districts_load",
+    "help_page_actions",
+    "help_page_create",
+    "help_page_is_editable",
+    "help_page_publish",
+    "help_page_unpublish",
+    "help_page_update",
     "membership_actions",
     "membership_create",
     "membership_end",

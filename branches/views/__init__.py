@@ -9,6 +9,16 @@ from .announcements import (
     announcement_publish,
     announcement_unpublish,
 )
+from .help_pages import (
+    contact,
+    help_detail,
+    help_list,
+    help_page_create,
+    help_page_edit,
+    help_page_manage,
+    help_page_publish,
+    help_page_unpublish,
+)
 from .memberships import (
     membership_create,
     membership_detail,
@@ -40,6 +50,14 @@ __all__ = [
     "announcement_manage",
     "announcement_publish",
     "announcement_unpublish",
+    "contact",
+    "help_detail",
+    "help_list",
+    "help_page_create",
+    "help_page_edit",
+    "help_page_manage",
+    "help_page_publish",
+    "help_page_unpublish",
     "membership_create",
     "membership_detail",
     "membership_directory",

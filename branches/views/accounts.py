@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,11 +17,13 @@ from accounts.roles import BRANCH_ROLES
 from accounts.services import (
     learner_account_close,
     learner_account_freeze,
+    learner_account_return,
     learner_account_unfreeze,
     learner_account_verify,
     learner_id_reveal,
 )
 from creditbank.errors import ServiceError
+from creditbank.files import IMAGE_TYPES, detect_document_kind, pdf_first_page_png
 from creditbank.pages import filter_query, paginate, refuse
 
 from ..access import learner_account_for, learner_accounts_for, staff_branch_ids
@@ -116,18 +119,23 @@ def desk_account_new(request):
     return render(request, "branches/desk_account_new.html", {"form": form})
 
 
+def _desk_account_page(request, account, **forms):
+    """One account on the desk: its data beside the ID image, verification (verify, or ask for
+    a new photo) while it waits, and the status changes; ``forms`` are the bound ones."""
+    context = {
+        "account": account,
+        "verify_form": VerifyForm(),
+        "return_form": ReasonForm(prefix="return"),
+        "reason_form": ReasonForm(),
+        "id_image_is_pdf": account.id_image.name.endswith(".pdf") if account.id_image else False,
+        **forms,
+    }
+    return render(request, "branches/desk_account.html", context)
+
+
 @role_required(*BRANCH_ROLES)
 def desk_account(request, pk):
-    account = learner_account_for(request.user, pk, write=True)
-    return render(
-        request,
-        "branches/desk_account.html",
-        {
-            "account": account,
-            "verify_form": VerifyForm(),
-            "reason_form": ReasonForm(),
-        },
-    )
+    return _desk_account_page(request, learner_account_for(request.user, pk, write=True))
 
 
 _TRANSITIONS = {
@@ -135,6 +143,32 @@ _TRANSITIONS = {
     "unfreeze": (learner_account_unfreeze, _("The account has been unfrozen.")),
     "close": (learner_account_close, _("The account has been closed.")),
 }
+
+# The statuses in which an account is an item of the verification queue: a step taken on one
+# leads on to the next waiting account.
+_IN_QUEUE = {LearnerAccount.Status.PENDING_VERIFICATION}
+
+
+def _on_to_the_next(request, account, done: str):
+    """After a step on a waiting account: the next account waiting for verification at the
+    staff's branches (the longest-waiting first, as on the list), else the list of waiting
+    accounts, each with a message; after any other step, the account again."""
+    messages.success(request, done)
+    if account.status not in _IN_QUEUE:
+        return redirect("branches:desk_account", pk=account.pk)
+    following = (
+        learner_accounts_for(request.user)
+        .pending()
+        .exclude(pk=account.pk)
+        .exclude(user=request.user)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if following is not None:
+        messages.info(request, _("Here is the next account waiting for verification."))
+        return redirect("branches:desk_account", pk=following.pk)
+    messages.info(request, _("No other account waits for verification at your branches."))
+    return redirect(reverse("branches:desk_accounts") + "?status=pending_verification")
 
 
 @role_required(*BRANCH_ROLES)
@@ -148,13 +182,30 @@ def desk_account_verify(request, pk):
         except ServiceError as exc:
             refuse(form, exc)
         else:
-            messages.success(request, _("The account is verified and active."))
-            return redirect("branches:desk_account", pk=pk)
-    return render(
-        request,
-        "branches/desk_account.html",
-        {"account": account, "verify_form": form, "reason_form": ReasonForm()},
-    )
+            return _on_to_the_next(request, account, _("The account is verified and active."))
+    return _desk_account_page(request, account, verify_form=form)
+
+
+@role_required(*BRANCH_ROLES)
+@require_POST
+def desk_account_return(request, pk):
+    """Ask the learner for a new photo of the ID, saying why; they are told and upload it."""
+    account = learner_account_for(request.user, pk, write=True)
+    form = ReasonForm(request.POST, prefix="return")
+    if form.is_valid():
+        try:
+            learner_account_return(
+                acting_user=request.user, account=account, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            refuse(form, exc)
+        else:
+            return _on_to_the_next(
+                request,
+                account,
+                _("The learner has been asked for a new photo of the ID and told why."),
+            )
+    return _desk_account_page(request, account, return_form=form)
 
 
 @role_required(*BRANCH_ROLES)
@@ -171,13 +222,8 @@ def desk_account_status(request, pk, action):
         except ServiceError as exc:
             refuse(form, exc)
         else:
-            messages.success(request, str(done))
-            return redirect("branches:desk_account", pk=pk)
-    return render(
-        request,
-        "branches/desk_account.html",
-        {"account": account, "verify_form": VerifyForm(), "reason_form": form, "action": action},
-    )
+            return _on_to_the_next(request, account, str(done))
+    return _desk_account_page(request, account, reason_form=form, action=action)
 
 
 @role_required(*BRANCH_ROLES)
@@ -187,16 +233,7 @@ def desk_account_reveal(request, pk):
     """Show the full ID number once, after an explicit click; the click is audited."""
     account = learner_account_for(request.user, pk, write=True)
     full = learner_id_reveal(acting_user=request.user, account=account)
-    return render(
-        request,
-        "branches/desk_account.html",
-        {
-            "account": account,
-            "verify_form": VerifyForm(),
-            "reason_form": ReasonForm(),
-            "full_id_number": full,
-        },
-    )
+    return _desk_account_page(request, account, full_id_number=full)
 
 
 @role_required(*BRANCH_ROLES)
@@ -213,6 +250,30 @@ def desk_account_id_image(request, pk):
         filename=f"{account.account_number}-id.{extension}",
         content_type="application/octet-stream",
     )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(*BRANCH_ROLES)
+@never_cache
+def desk_account_id_preview(request, pk):
+    """The uploaded ID image shown beside the account's data: a JPEG or PNG as it is (its type
+    told by its content), a PDF's first page rendered to PNG; never cached, never sniffed."""
+    account = learner_account_for(request.user, pk, write=True)
+    if not account.id_image:
+        raise Http404
+    with account.id_image.open("rb") as file:
+        data = file.read()
+    kind = detect_document_kind(data[:8])
+    if kind == "pdf":
+        data, content_type = pdf_first_page_png(data), "image/png"
+    else:
+        content_type = IMAGE_TYPES.get(kind)
+    if data is None or content_type is None:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -156,8 +156,8 @@ def test_a_clerk_deposits_for_a_learner_who_is_told(account, people):
         issuer_name="",
     )
     assert achievement.deposited_by == people["institution_clerk"]
-    notice = Notice.objects.get(user=account.user)
-    assert issuer.name in notice.title
+    notice = Notice.objects.get(user=account.user, link__startswith="/my/achievements/")
+    assert notice.title == f"{issuer.name} 为您存储了一项学习成果"  # the learner's language
     assert notice.link == reverse("achievements:achievement_detail", args=[achievement.pk])
 
 
@@ -175,7 +175,7 @@ def test_a_clerk_deposits_only_what_their_institution_issued(account, people):
     with pytest.raises(ServiceError):
         deposit(account=account, acting_user=people["outsider"])
     assert not Achievement.objects.exists()
-    assert not Notice.objects.exists()
+    assert not Notice.objects.filter(link__startswith="/my/achievements/").exists()
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Notice
 from achievements import services
@@ -100,7 +100,11 @@ def test_a_deposit_goes_through_the_first_check_and_is_recognised_onto_the_ledge
     recognise = AuditEvent.objects.get(action="achievement.recognise")
     assert recognise.summary["after"]["credits"] == "3.00"
     assert recognise.summary["before"] == {"status": "forwarded"}
-    titles = list(Notice.objects.filter(user=review["learner"]).values_list("title", flat=True))
+    titles = list(
+        Notice.objects.filter(
+            user=review["learner"], link__startswith="/my/achievements/"
+        ).values_list("title", flat=True)
+    )
     assert len(titles) == 3  # submit, forward, recognise
     balance = services.balance_of(review.account)
     assert balance.total == Decimal("3.00")
@@ -463,3 +467,12 @@ def test_staff_never_act_on_their_own_achievement(review):
         services.achievement_recognise(
             acting_user=staff, achievement=achievement, unit_standard=review.standard
         )
+
+
+def test_the_learner_is_told_in_the_sites_language_whatever_the_reviewers_page_is_in(review):
+    achievement = review.submitted(title="计算机应用基础")
+    translation.activate("en")  # the branch staff's pages are in English
+    services.achievement_forward(acting_user=review["branch_staff"], achievement=achievement)
+    notice = Notice.objects.filter(user=review["learner"]).first()
+    assert notice.title == "您的学习成果已通过初审"
+    assert "计算机应用基础" in notice.body and "forwarded" not in notice.body

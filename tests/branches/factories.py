@@ -9,6 +9,7 @@ from branches.models import (
     BranchCentre,
     Centre,
     District,
+    HelpPage,
     ServicePoint,
     StaffAssignment,
 )
@@ -93,5 +94,24 @@ class AnnouncementFactory(factory.django.DjangoModelFactory):
     class Params:
         published = factory.Trait(
             status=Announcement.Status.PUBLISHED,
+            published_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class HelpPageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HelpPage
+
+    slug = factory.Sequence(lambda n: f"test-page-{n}")
+    title = factory.Sequence(lambda n: f"测试指南{n}")
+    summary = "一句话说明。"
+    body = "第一段。\n\n第二段。"
+    order = 100
+    status = HelpPage.Status.DRAFT
+    created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        published = factory.Trait(
+            status=HelpPage.Status.PUBLISHED,
             published_at=factory.LazyFunction(timezone.now),
         )

@@ -135,7 +135,7 @@ def test_a_learner_opens_a_learning_account_online_and_sees_it_pending(page, liv
 
 
 def test_branch_staff_sign_in_with_totp_verify_a_pending_account_and_the_learner_sees_it_active(
-    page, live_server
+    page, live_server, mailoutbox
 ):
     home, other = two_branches()
     staff, secret = branch_staff(home)
@@ -194,8 +194,14 @@ def test_branch_staff_sign_in_with_totp_verify_a_pending_account_and_the_learner
     verification.get_by_label(label(t("Note (optional)"))).fill("核对了身份证原件")
     verification.get_by_role("button", name=t("Verify and activate")).click()
 
-    expect(page).to_have_url(exactly(live_server, f"/desk/accounts/{account.pk}/"))
-    expect(status_message(page)).to_have_text(t("The account is verified and active."))
+    # On to the next account waiting at the branch: none, so back to the waiting list.
+    expect(page).to_have_url(exactly(live_server, "/desk/accounts/?status=pending_verification"))
+    expect(status_message(page)).to_contain_text(t("The account is verified and active."))
+    expect(status_message(page)).to_contain_text(
+        t("No other account waits for verification at your branches.")
+    )
+    check_a11y(page)
+    page.goto(f"{live_server.url}/desk/accounts/{account.pk}/")
     expect(facts).to_contain_text(t("Active"))
     expect(main.get_by_role("region", name=t("Real-name verification"), exact=True)).to_have_count(
         0
@@ -227,6 +233,23 @@ def test_branch_staff_sign_in_with_totp_verify_a_pending_account_and_the_learner
     expect(status).not_to_contain_text(t("Pending verification"))
     expect(page.get_by_role("banner")).to_contain_text(account.account_number)
     check_a11y(page)
+
+    # They were told: a notice, opened from the header, that leads to the account and is then
+    # read; and an e-mail whose link leads there too.
+    title = t("Your learning account is verified")
+    notices = page.get_by_role("banner").get_by_role("link", name=re.compile(t("Notices")))
+    expect(notices).to_contain_text("1")
+    notices.click()
+    expect(page).to_have_url(exactly(live_server, "/my/notices/"))
+    check_a11y(page)
+    main.get_by_role("link", name=title, exact=True).click()
+    expect(page).to_have_url(exactly(live_server, "/my/account/"))
+    expect(notices).not_to_contain_text("1")
+    assert not learner.notices.filter(read_at__isnull=True).exists()
+    [mail] = [m for m in mailoutbox if m.to == [learner.email]]
+    assert mail.subject == title
+    page.goto(re.search(re.escape(live_server.url) + r"/\S*", mail.body).group(0))
+    expect(page).to_have_url(exactly(live_server, "/my/account/"))
 
 
 def test_branch_staff_open_an_account_in_person_and_the_person_sets_a_password_from_the_email(

@@ -110,10 +110,18 @@ def open_from_queue(page, live_server, queue_link, path, achievement):
     expect(main.get_by_role("heading", level=1)).to_have_text(achievement.title)
 
 
-def expect_step_taken(page, live_server, achievement, message, status):
-    """After a step on the review page: back on it, told ``message``, now in ``status``."""
-    expect(page).to_have_url(exactly(live_server, f"/review/{achievement.pk}/"))
-    expect(status_message(page)).to_have_text(message)
+def expect_step_taken(page, live_server, achievement, message, status, *, queue):
+    """After a step on the review page: on to the queue ``(title, path)`` it was taken from
+    (nothing else waits there), told ``message`` and that; the achievement's page, opened
+    again, shows it now in ``status``."""
+    title, path = queue
+    expect(page).to_have_url(exactly(live_server, path))
+    expect(status_message(page)).to_contain_text(message)
+    expect(status_message(page)).to_contain_text(
+        t("Nothing else waits for you in “%(queue)s”.", queue=title)
+    )
+    check_a11y(page)
+    page.goto(f"{live_server.url}/review/{achievement.pk}/")
     expect(facts(page)).to_contain_text(status)
 
 
@@ -215,6 +223,7 @@ def test_a_deposit_is_checked_forwarded_recognised_and_its_credits_reach_the_arc
         achievement,
         t("Forwarded for a decision. The learner has been told."),
         t("Forwarded for a decision"),
+        queue=(t("First check"), "/review/check/"),
     )
     expect(forward).to_have_count(0)
     expect(history(page)).to_contain_text("证书原件已核对")
@@ -237,6 +246,7 @@ def test_a_deposit_is_checked_forwarded_recognised_and_its_credits_reach_the_arc
         achievement,
         t("The recognition decision was recorded. The learner has been told."),
         t("Recognised"),
+        queue=(t("Recognition decisions"), "/review/decide/"),
     )
     decisions = main.get_by_role("region", name=t("Decisions"), exact=True)
     expect(decisions).to_contain_text(STANDARD_CODE)
@@ -352,6 +362,8 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
     RoleGrantFactory(user=appeal_expert, role=Role.EXPERT)
     learner, account = learner_at(branch)
     level = QualificationLevelFactory(number=3)
+    # The fields a recognition is stated in are those of the approved unit standards.
+    UnitStandardFactory(approved=True, field="社会服务", level=level)
     # Deposited, applied for and forwarded through the services.
     achievement = deposit(
         account=account,
@@ -382,6 +394,7 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
         achievement,
         t("The rejection was recorded. The learner has been told."),
         t("Rejected"),
+        queue=(t("Recognition decisions"), "/review/decide/"),
     )
     expect(expert_main.get_by_role("region", name=t("Decisions"), exact=True)).to_contain_text(
         reason
@@ -461,7 +474,7 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
     recognise.get_by_label(label(t("Level"))).select_option(
         label=f"{level.number} · {level.name_zh}"
     )
-    recognise.get_by_label(label(t("Field"))).fill("社会服务")
+    recognise.get_by_label(label(t("Field"))).select_option("社会服务")
     recognise.get_by_label(label(t("Reasons (optional)"))).fill("补充的时长记录可以核验。")
     recognise.get_by_role("button", name=t("Recognise"), exact=True).click()
 
@@ -471,6 +484,7 @@ def test_a_rejection_is_appealed_and_an_expert_who_took_no_part_recognises_it(
         achievement,
         t("The recognition decision was recorded. The learner has been told."),
         t("Recognised"),
+        queue=(t("Appeals"), "/review/appeals/"),
     )
     expect(decisions).to_contain_text(t("Decision on appeal"))
     expect(decisions).to_contain_text("2.50")

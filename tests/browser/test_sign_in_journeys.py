@@ -63,7 +63,7 @@ def test_a_visitor_signs_up_follows_the_e_mailed_link_and_is_signed_in(
     page.goto("/")
     check_a11y(page)
     header = page.get_by_role("banner")
-    header.get_by_role("link", name=zh("Open an account"), exact=True).click()
+    header.get_by_role("link", name=zh("Sign up"), exact=True).click()
 
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", level=1)).to_have_text("注册")

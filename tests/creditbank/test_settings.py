@@ -16,6 +16,7 @@ PRODUCTION = {
     "CREDITBANK_PII_KEYS": "x3NqvQ8m0FZ9T8Y3dJ6m1pZbqkRk1oS2e7JmQd0vXcU=",
     "CREDITBANK_PII_HASH_KEY": "a-separate-random-hash-key-for-identity-lookups",
     "CREDITBANK_AUDIT_KEY": "the-audit-chain-hmac-key-kept-outside-the-database-0123",
+    "CREDITBANK_SITE_URL": "https://creditbank.example.gov.cn",
 }
 
 
@@ -41,6 +42,26 @@ def test_production_mode_refuses_a_short_audit_key():
     result = _manage("check", **{**PRODUCTION, "CREDITBANK_AUDIT_KEY": "too-short"})
     assert result.returncode != 0
     assert "CREDITBANK_AUDIT_KEY must be at least 32 characters" in result.stderr
+
+
+def test_production_mode_refuses_a_site_address_without_https():
+    result = _manage("check", **{**PRODUCTION, "CREDITBANK_SITE_URL": "http://127.0.0.1:8000"})
+    assert result.returncode != 0
+    assert "CREDITBANK_SITE_URL must be the portal's https:// address" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"), [("8123", "http://127.0.0.1:8123"), (None, "http://127.0.0.1:8000")]
+)
+def test_e_mail_links_lead_to_the_port_the_portal_is_served_on(port, expected):
+    """Outside production the site's address follows ``PORT`` (``PORT=8123 make run``)."""
+    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "PORT"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import creditbank.settings as s; print(s.CREDITBANK_SITE_URL)"],
+        cwd=ROOT, env={**clean, **({"PORT": port} if port else {})},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert result.stdout.strip() == expected
 
 
 def test_check_deploy_has_zero_warnings_in_production_mode():

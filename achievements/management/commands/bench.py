@@ -1,14 +1,22 @@
-"""``python manage.py bench`` (``make bench``): how the learner's archive and a staff queue page
-scale with the size of the data set.
+"""``python manage.py bench`` (``make bench``): how the learner's archive, a staff queue page and
+the desk scale with the size of the data set, and what each costs beside the floor.
 
 It generates the bench data set (``bench_data``) at a tenth of ``--learners``, measures, extends
 it to ``--learners`` and measures again, then prints one Markdown table with both sizes side by
 side: p50, p95 and maximum server time of each page over many requests, the SQL queries a
 request makes, the row counts and the machine. A page whose time grows with the table size is
-missing an index or fetching more than it shows. Afterwards ``check_ledger`` checks that the
-generated ledger agrees with its decisions, history and audit events; with
-``--verify-audit-chain``, ``verify_audit_chain`` also walks the generated audit chain (one
-event per history step, about 80 a learner: minutes at 100 000 learners).
+missing an index or fetching more than it shows.
+
+The floor is the cheapest signed-in page — the home page, which does no work of its own, so its
+time is what every page pays before its own work (session, user, roles, unread notices, the
+header's to-do total, navigation) — measured for the learner and for the member of staff; each
+page's p50 is printed as a ratio to the floor of the same person. "person not cached" pages
+measure the floor and the desk with ``CREDITBANK_USER_STATE_SECONDS = 0``: what every page paid
+before ``accounts.cache`` kept the person's roles, account and unread notices, side by side.
+
+Afterwards ``check_ledger`` checks that the generated ledger agrees with its decisions, history
+and audit events; with ``--verify-audit-chain``, ``verify_audit_chain`` also walks the generated
+audit chain (one event per history step, about 80 a learner: minutes at 100 000 learners).
 
 Times are measured in-process — the wall time of ``django.test.Client.get``, which runs the
 whole middleware stack, the view and the template, but no network or WSGI server — with DEBUG
@@ -31,7 +39,7 @@ import statistics
 import time
 import uuid
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import django
@@ -70,17 +78,43 @@ class Page:
     label: str
     who: str
     cold: bool = False
+    # The person's state (accounts.cache) read from the database on every request.
+    uncached_person: bool = False
 
     @property
     def key(self) -> str:
-        return f"{self.url_name}:cold" if self.cold else self.url_name
+        return ":".join(
+            [self.url_name, self.who]
+            + ["cold"] * self.cold
+            + ["uncached-person"] * self.uncached_person
+        )
 
+    @property
+    def is_floor(self) -> bool:
+        return self.url_name == FLOOR and not self.cold and not self.uncached_person
+
+
+# The cheapest signed-in page: the home page does nothing of its own.
+FLOOR = "home"
+# The desk's goal: within this ratio of the floor (issue 11).
+DESK_RATIO = 1.5
 
 PAGES = [
+    Page(FLOOR, "Floor: home page, learner", LEARNER),
+    Page(FLOOR, "Floor: home page, staff", "staff"),
+    Page(FLOOR, "Floor, person not cached, learner", LEARNER, uncached_person=True),
+    Page(FLOOR, "Floor, person not cached, staff", "staff", uncached_person=True),
+    Page("accounts:desk", "Desk, learner", LEARNER),
+    Page("accounts:desk", "Desk, staff", "staff"),
+    Page("accounts:desk", "Desk, person not cached, staff", "staff", uncached_person=True),
     Page("achievements:archive", "Archive", LEARNER),
     Page("achievements:archive", "Archive, nothing cached", LEARNER, cold=True),
     Page("achievements:review_check_queue", "First-check queue", "staff"),
 ]
+
+
+def floor_of(page: Page) -> Page:
+    return next(p for p in PAGES if p.is_floor and p.who == page.who)
 
 
 def empty_cache():
@@ -147,12 +181,16 @@ class Measurement:
     branch: str
     waiting: int
     pages: dict[str, Timing]
+    # p50 of each page over rounds that request every page once in turn: a busy machine slows
+    # them alike, so their ratios to the floor hold better than those of separate passes.
+    interleaved: dict[str, float] = field(default_factory=dict)
 
 
 class Command(BaseCommand):
     help = (
-        "Benchmark the archive and the first-check queue at a tenth of --learners and at "
-        "--learners (generating the bench data set), and print a Markdown table."
+        "Benchmark the floor (the home page signed in), the desk, the archive and the "
+        "first-check queue at a tenth of --learners and at --learners (generating the bench "
+        "data set), and print a Markdown table with each page's ratio to the floor."
     )
 
     def add_arguments(self, parser):
@@ -265,6 +303,9 @@ class Command(BaseCommand):
         pages = {}
         for page in PAGES:
             pages[page.key] = self._time_page(page, learner if page.who == LEARNER else staff)
+        interleaved = self._interleaved(
+            [p for p in PAGES if not pages[p.key].failure], learner, staff
+        )
         return Measurement(
             learners=size,
             rows=self._row_counts(),
@@ -276,7 +317,34 @@ class Command(BaseCommand):
                 first_check_branch=posting.branch, status=Achievement.Status.UNDER_REVIEW
             ).count(),
             pages=pages,
+            interleaved=interleaved,
         )
+
+    def _interleaved(self, pages: list[Page], learner, staff) -> dict[str, float]:
+        """The p50 of each page over rounds in which every page is requested once, in turn."""
+        rounds = max(2, self.options["requests"] // 3)
+        self._say(f"interleaved: {rounds} rounds of {len(pages)} pages…")
+        clients = {}
+        for page in pages:
+            clients[page.key] = client = Client()
+            client.force_login(learner if page.who == LEARNER else staff)
+        times: dict[str, list[float]] = {page.key: [] for page in pages}
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+            for page in pages:  # warm each client (session, the person's cached state)
+                clients[page.key].get(reverse(page.url_name))
+            gc.collect()
+            for _ in range(rounds):
+                for page in pages:
+                    path = reverse(page.url_name)
+                    person = {"CREDITBANK_USER_STATE_SECONDS": 0} if page.uncached_person else {}
+                    with (
+                        empty_cache() if page.cold else contextlib.nullcontext(),
+                        override_settings(**person),
+                    ):
+                        began = time.perf_counter()
+                        clients[page.key].get(path)
+                        times[page.key].append((time.perf_counter() - began) * 1000)
+        return {key: statistics.median(values) for key, values in times.items()}
 
     def _time_page(self, page: Page, user) -> Timing:
         try:
@@ -286,7 +354,10 @@ class Command(BaseCommand):
             return Timing(failure=f"URL name {page.url_name!r} not defined")
         # As in production: no DEBUG (no query log, no debug context). "testserver" is the
         # test client's host name.
-        with override_settings(DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        person = {"CREDITBANK_USER_STATE_SECONDS": 0} if page.uncached_person else {}
+        with override_settings(
+            DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], **person
+        ):
             return self._time_requests(page, path, user)
 
     def _time_requests(self, page: Page, path: str, user) -> Timing:
@@ -383,6 +454,12 @@ class Command(BaseCommand):
                 f"{page.label}: SQL queries per request (time in the database, median ms)",
                 ["—" if t.queries is None else f"{t.queries} ({t.sql_ms:.1f})" for t in timings],
             )
+            if not page.is_floor:
+                floor = floor_of(page)
+                row(
+                    f"{page.label}: p50 against the floor ({floor.label}), interleaved",
+                    [interleaved_ratio(m, page, floor) for m in results],
+                )
         row(
             f"under review at {results[0].staff}'s branch (first-check queue length)",
             [f"{m.waiting:,}" for m in results],
@@ -427,6 +504,14 @@ class Command(BaseCommand):
                 verdict.append(f"{page.label}: not measured ({failed}).")
                 continue
             text = f"{page.label}: p95 {timings[-1].p95:.1f} ms at {large.learners:,} learners"
+            if page.url_name == "accounts:desk" and not page.uncached_person:
+                shown = interleaved_ratio(large, page, floor_of(page))
+                if shown != "—":
+                    met = float(shown[1:]) <= DESK_RATIO
+                    text += (
+                        f" — p50 {shown} the floor (interleaved), goal ≤ ×{DESK_RATIO} "
+                        f"{'met' if met else 'MISSED'}"
+                    )
             if page.url_name == "achievements:archive" and not page.cold:
                 met = max(t.p95 for t in timings) <= TARGET_MS
                 text += f" — target p95 ≤ {TARGET_MS:.0f} ms {'met' if met else 'MISSED'}"
@@ -436,6 +521,14 @@ class Command(BaseCommand):
                 text += f"; ×{growth:.2f} against {smaller:,} learners"
             verdict.append(text + ".")
         return verdict
+
+
+def interleaved_ratio(measurement: Measurement, page: Page, floor: Page) -> str:
+    """``page``'s p50 over the floor's, both from the interleaved rounds."""
+    times = measurement.interleaved
+    if page.key not in times or floor.key not in times:
+        return "—"
+    return f"×{times[page.key] / times[floor.key]:.2f}"
 
 
 def cpu_model() -> str:

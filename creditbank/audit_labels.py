@@ -1,0 +1,364 @@
+"""The audit log in words: a label for every action code, the name of each object, who acted,
+and the before/after summary as a two-column table (the page ``accounts:audit_log``).
+
+``ACTIONS`` is the one registry of action codes. Every code a service writes has a label here
+(tests/creditbank/test_audit_labels.py reads every ``audit_record`` call of the code to prove
+it); a code without one (an event written by an older version) shows as itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .redaction import REDACTED
+
+# (group, {code: label}): the groups are the option groups of the page's action filter.
+ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
+    (
+        _("Signing in"),
+        {
+            "auth.login": pgettext_lazy("audit action", "Signed in"),
+            "auth.logout": pgettext_lazy("audit action", "Signed out"),
+            "auth.login_failed": pgettext_lazy("audit action", "Sign-in failed"),
+            "auth.signed_up": pgettext_lazy("audit action", "Signed up"),
+            "auth.email_confirmed": pgettext_lazy("audit action", "E-mail address confirmed"),
+            "auth.password_reset": pgettext_lazy("audit action", "Password reset"),
+            "auth.mfa_failed": pgettext_lazy("audit action", "Wrong second-factor code"),
+            "auth.session_expired": pgettext_lazy("audit action", "Session expired"),
+            "auth.account_locked": pgettext_lazy("audit action", "Log-in locked for an account"),
+            "auth.address_locked": pgettext_lazy(
+                "audit action", "Log-in locked for a network address"
+            ),
+        },
+    ),
+    (
+        _("Refused requests"),
+        {
+            "access.refused": pgettext_lazy("audit action", "Access refused"),
+            "access.not_found": pgettext_lazy("audit action", "Asked for something not found"),
+            "access.refused_aggregate": pgettext_lazy(
+                "audit action", "Access refused (further ones in a minute)"
+            ),
+            "access.not_found_aggregate": pgettext_lazy(
+                "audit action", "Asked for something not found (further ones in a minute)"
+            ),
+        },
+    ),
+    (
+        _("Roles"),
+        {
+            "role.grant": pgettext_lazy("audit action", "Role granted"),
+            "role.revoke": pgettext_lazy("audit action", "Role revoked"),
+        },
+    ),
+    (
+        _("Learning accounts"),
+        {
+            "learner_account.open": pgettext_lazy("audit action", "Learning account opened"),
+            "learner_account.verify": pgettext_lazy("audit action", "Learning account verified"),
+            "learner_account.return": pgettext_lazy("audit action", "New ID photo asked for"),
+            "learner_account.resubmit": pgettext_lazy(
+                "audit action", "Learning account sent for verification again"
+            ),
+            "learner_account.freeze": pgettext_lazy("audit action", "Learning account frozen"),
+            "learner_account.unfreeze": pgettext_lazy("audit action", "Learning account unfrozen"),
+            "learner_account.close": pgettext_lazy("audit action", "Learning account closed"),
+            "learner_account.reveal_id": pgettext_lazy("audit action", "Full ID number viewed"),
+            "learner_account.mobile_change": pgettext_lazy("audit action", "Mobile number changed"),
+        },
+    ),
+    (
+        _("Institutions"),
+        {
+            "institution.apply": pgettext_lazy("audit action", "Institution applied"),
+            "institution.approve": pgettext_lazy("audit action", "Institution approved"),
+            "institution.reject": pgettext_lazy("audit action", "Institution rejected"),
+            "institution.suspend": pgettext_lazy("audit action", "Institution suspended"),
+            "institution.reinstate": pgettext_lazy("audit action", "Institution reinstated"),
+            "institution.invite": pgettext_lazy("audit action", "Person invited to an institution"),
+            "institution.invitation_cancel": pgettext_lazy("audit action", "Invitation cancelled"),
+            "institution.invitation_accept": pgettext_lazy("audit action", "Invitation accepted"),
+            "institution.staff_remove": pgettext_lazy(
+                "audit action", "Person removed from an institution"
+            ),
+        },
+    ),
+    (
+        _("Service network"),
+        {
+            "district.load": pgettext_lazy("audit action", "Districts loaded"),
+            "branch.create": pgettext_lazy("audit action", "Branch centre created"),
+            "branch.update": pgettext_lazy("audit action", "Branch centre changed"),
+            "service_point.create": pgettext_lazy("audit action", "Service point created"),
+            "service_point.update": pgettext_lazy("audit action", "Service point changed"),
+            "staff_assignment.create": pgettext_lazy("audit action", "Staff member assigned"),
+            "staff_assignment.remove": pgettext_lazy("audit action", "Staff member removed"),
+            "membership.create": pgettext_lazy("audit action", "Alliance membership created"),
+            "membership.rejoin": pgettext_lazy("audit action", "Alliance membership renewed"),
+            "membership.update": pgettext_lazy("audit action", "Alliance membership changed"),
+            "membership.suspend": pgettext_lazy("audit action", "Alliance membership suspended"),
+            "membership.reinstate": pgettext_lazy("audit action", "Alliance membership reinstated"),
+            "membership.end": pgettext_lazy("audit action", "Alliance membership ended"),
+            "announcement.create": pgettext_lazy("audit action", "Announcement drafted"),
+            "announcement.update": pgettext_lazy("audit action", "Announcement changed"),
+            "announcement.publish": pgettext_lazy("audit action", "Announcement published"),
+            "announcement.unpublish": pgettext_lazy("audit action", "Announcement withdrawn"),
+            "help_page.create": pgettext_lazy("audit action", "Help page drafted"),
+            "help_page.update": pgettext_lazy("audit action", "Help page changed"),
+            "help_page.publish": pgettext_lazy("audit action", "Help page published"),
+            "help_page.unpublish": pgettext_lazy("audit action", "Help page withdrawn"),
+        },
+    ),
+    (
+        _("Unit standards and levels"),
+        {
+            "unit_standard.create": pgettext_lazy("audit action", "Unit standard drafted"),
+            "unit_standard.new_version": pgettext_lazy(
+                "audit action", "New version of a unit standard drafted"
+            ),
+            "unit_standard.update": pgettext_lazy("audit action", "Unit standard changed"),
+            "unit_standard.submit": pgettext_lazy(
+                "audit action", "Unit standard submitted for approval"
+            ),
+            "unit_standard.approve": pgettext_lazy("audit action", "Unit standard approved"),
+            "unit_standard.reject": pgettext_lazy("audit action", "Unit standard returned"),
+            "unit_standard.retire": pgettext_lazy("audit action", "Unit standard retired"),
+            "qualification_level.update": pgettext_lazy(
+                "audit action", "Qualification level changed"
+            ),
+            "achievement_category.update": pgettext_lazy(
+                "audit action", "Achievement category changed"
+            ),
+        },
+    ),
+    (
+        _("Achievements"),
+        {
+            "achievement.deposit": pgettext_lazy("audit action", "Achievement deposited"),
+            "achievement.update": pgettext_lazy("audit action", "Achievement changed"),
+            "achievement.delete": pgettext_lazy("audit action", "Achievement deleted"),
+            "achievement.submit": pgettext_lazy(
+                "audit action", "Achievement submitted for recognition"
+            ),
+            "achievement.return": pgettext_lazy(
+                "audit action", "Achievement returned for more evidence"
+            ),
+            "achievement.resubmit": pgettext_lazy("audit action", "Achievement submitted again"),
+            "achievement.forward": pgettext_lazy(
+                "audit action", "Achievement forwarded for decision"
+            ),
+            "achievement.recognise": pgettext_lazy("audit action", "Achievement recognised"),
+            "achievement.reject": pgettext_lazy("audit action", "Recognition refused"),
+            "achievement.confirm": pgettext_lazy("audit action", "Recognition confirmed"),
+            "achievement.send_back": pgettext_lazy("audit action", "Decision sent back"),
+            "achievement.appeal": pgettext_lazy("audit action", "Appeal lodged"),
+            "achievement.revoke": pgettext_lazy("audit action", "Recognition revoked"),
+            "achievement.expire": pgettext_lazy("audit action", "Recognition expired"),
+            "evidence.add": pgettext_lazy("audit action", "Evidence added"),
+            "evidence.remove": pgettext_lazy("audit action", "Evidence removed"),
+        },
+    ),
+]
+ACTIONS: dict[str, Any] = {
+    code: label for _g, codes in ACTION_GROUPS for code, label in codes.items()
+}
+
+# Object types that are not models: what the refusal and log-in lock events name.
+OTHER_OBJECT_TYPES: dict[str, Any] = {
+    "url": _("Page address"),
+    "login": _("Log-in name"),
+    "address": _("Network address"),
+}
+# The apps whose models events name.
+OBJECT_APPS = ("accounts", "branches", "achievements", "conversion", "quality", "creditbank")
+
+# Summary keys that are not fields of the object's model.
+SUMMARY_KEYS: dict[str, Any] = {
+    "note": _("Note"),
+    "reason": _("Reason"),
+    "role": _("Role"),
+    "first_admin": _("First administrator"),
+    "minute": _("Minute"),
+    "count": _("Count"),
+    "batch": _("Batch"),
+    "id_type": _("ID type"),
+    "id_number": _("ID number"),
+}
+# Summary keys whose values are choices of a field of another model: (model label, field).
+CHOICES_OF: dict[str, tuple[str, str]] = {
+    "role": ("accounts.RoleGrant", "role"),
+}
+
+
+def action_label(code: str) -> str:
+    """The words for ``code``; the code itself when it has no label."""
+    return str(ACTIONS.get(code, code))
+
+
+def action_choices() -> list:
+    """The action filter's options, grouped."""
+    return [
+        (str(group), [(code, str(label)) for code, label in codes.items()])
+        for group, codes in ACTION_GROUPS
+    ]
+
+
+def _model_of(object_type: str) -> type[Model] | None:
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+    return model if model._meta.app_label in OBJECT_APPS else None
+
+
+def object_type_label(object_type: str) -> str:
+    model = _model_of(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return str(OTHER_OBJECT_TYPES.get(object_type, object_type))
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The object filter's options: every model of the portal's apps, and the other types."""
+    models = [
+        (model._meta.label_lower, str(model._meta.verbose_name))
+        for app in OBJECT_APPS
+        if apps.is_installed(app)
+        for model in apps.get_app_config(app).get_models()
+    ]
+    others = [(code, str(label)) for code, label in OTHER_OBJECT_TYPES.items()]
+    return sorted(models + others, key=lambda choice: choice[1])
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class EventRow:
+    """One event as the page shows it."""
+
+    event: Any
+    action: str
+    object_type: str
+    object_name: str
+    actor: str
+    changes: list[Change] = field(default_factory=list)
+    note: str = ""
+
+
+def _field(model: type[Model] | None, key: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+
+
+def _choices_field(model: type[Model] | None, key: str):
+    if key in CHOICES_OF:
+        label, name = CHOICES_OF[key]
+        return _field(_model_of(label.lower()), name)
+    return _field(model, key)
+
+
+def _key_label(model: type[Model] | None, key: str) -> str:
+    model_field = _field(model, key)
+    if model_field is not None and hasattr(model_field, "verbose_name"):
+        return str(model_field.verbose_name)
+    return str(SUMMARY_KEYS.get(key, key))
+
+
+def _value(model: type[Model] | None, key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if value == REDACTED:
+        return str(_("(not recorded)"))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    choices_field = _choices_field(model, key)
+    choices = dict(getattr(choices_field, "flatchoices", None) or ())
+    if isinstance(value, str | int) and value in choices:
+        return str(choices[value])
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _changes(model: type[Model] | None, summary: dict) -> list[Change]:
+    before = summary.get("before") or {}
+    after = summary.get("after") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    keys = list(dict.fromkeys([*before, *after]))
+    return [
+        Change(
+            label=_key_label(model, key),
+            before=_value(model, key, before.get(key)) if key in before else "",
+            after=_value(model, key, after.get(key)) if key in after else "",
+        )
+        for key in keys
+    ]
+
+
+def _objects(events) -> dict[tuple[str, str], str]:
+    """The names of the objects ``events`` name: one query per model among them."""
+    wanted: dict[str, set] = defaultdict(set)
+    for event in events:
+        model = _model_of(event.object_type)
+        if model is not None and event.object_id:
+            try:
+                wanted[event.object_type].add(model._meta.pk.to_python(event.object_id))
+            except ValidationError:
+                continue  # not a key of that table (an event of an older version)
+    names = {}
+    for object_type, ids in wanted.items():
+        model = _model_of(object_type)
+        # Following the foreign keys: most names (__str__) are made of the related rows'.
+        for pk, obj in model._base_manager.select_related().in_bulk(ids).items():
+            names[(object_type, str(pk))] = str(obj)
+    return names
+
+
+def event_rows(events) -> list[EventRow]:
+    """``events`` (with ``actor`` selected) in words, for the audit log page."""
+    events = list(events)
+    names = _objects(events)
+    rows = []
+    for event in events:
+        model = _model_of(event.object_type)
+        summary = event.summary if isinstance(event.summary, dict) else {}
+        actor = event.actor
+        who = event.actor_label or ""
+        if actor is not None and actor.get_full_name():
+            who = f"{actor.get_full_name()} ({who})"
+        name = names.get((event.object_type, event.object_id), "")
+        if event.object_id and not name:
+            name = f"#{event.object_id}" if model is not None else event.object_id
+        elif name and model is not None:
+            name = f"{name} (#{event.object_id})"
+        rows.append(
+            EventRow(
+                event=event,
+                action=action_label(event.action),
+                object_type=object_type_label(event.object_type) if event.object_type else "",
+                object_name=name,
+                actor=who,
+                changes=_changes(model, summary),
+                note=str(summary.get("note", "")),
+            )
+        )
+    return rows
