@@ -8,7 +8,6 @@ it); a code without one (an event written by an older version) shows as itself.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -192,11 +192,50 @@ SUMMARY_KEYS: dict[str, Any] = {
     "batch": _("Batch"),
     "id_type": _("ID type"),
     "id_number": _("ID number"),
+    "evidence": _("Evidence"),
+    "result": _("Result"),
+    "decision": pgettext_lazy("audit key", "Recognition decision"),
+    "review_branch": _("Branch centre of the first check"),
+    "credit_entry": _("Credit ledger entry"),
+    "outcomes_chars": _("Length of the learning outcomes (characters)"),
+    "body_chars": _("Length of the text (characters)"),
+    "new": pgettext_lazy("audit key", "Added"),
+    "rows": pgettext_lazy("audit key", "Rows read"),
+    # The keys of an evidence file's summary (achievements.services.deposits).
+    "name": _("File name"),
+    "size": _("Size"),
+    "kind": _("File type"),
+    "sha256": _("Checksum"),
+    "from": _("New version of"),
+    "replaced_by_version": _("Replaced by version"),
+    "invitation": _("Invitation"),
+    "primary": _("Primary address"),
 }
-# Summary keys whose values are choices of a field of another model: (model label, field).
+# Summary keys that are fields of another model than the object's (an achievement's event
+# names its recognition decision's facts): (model label, field), for the field's name and, if
+# it has them, its choices.
 CHOICES_OF: dict[str, tuple[str, str]] = {
     "role": ("accounts.RoleGrant", "role"),
+    "stage": ("achievements.Recognition", "stage"),
+    "credits": ("achievements.Recognition", "credits"),
+    "level": ("achievements.Recognition", "level"),
+    "field": ("achievements.Recognition", "field"),
+    "unit_standard": ("achievements.Recognition", "unit_standard"),
+    "decided_by": ("achievements.Recognition", "decided_by"),
+    "issuer": ("achievements.UnitStandard", "issuing_institution"),
 }
+# Summary keys whose values are the ``code`` of a row of another model (the page shows its
+# name): key → model label.
+CODE_OF: dict[str, str] = {
+    "category": "achievements.AchievementCategory",
+}
+# The cities whose districts ``district.load`` loads (its object is the city).
+CITY_NAMES: dict[str, Any] = {
+    "chongqing": _("Chongqing"),
+    "beijing": _("Beijing"),
+}
+# How many characters of a checksum the page shows.
+CHECKSUM_SHOWN = 12
 
 
 def action_label(code: str) -> str:
@@ -269,36 +308,104 @@ def _field(model: type[Model] | None, key: str):
 
 
 def _choices_field(model: type[Model] | None, key: str):
-    if key in CHOICES_OF:
+    """The field ``key`` stands for: the object's own, else the one ``CHOICES_OF`` names."""
+    own = _field(model, key)
+    if (own is None or not hasattr(own, "verbose_name")) and key in CHOICES_OF:
         label, name = CHOICES_OF[key]
         return _field(_model_of(label.lower()), name)
-    return _field(model, key)
+    return own
 
 
 def _key_label(model: type[Model] | None, key: str) -> str:
     model_field = _field(model, key)
+    if model_field is None and key not in SUMMARY_KEYS:
+        model_field = _choices_field(None, key)
     if model_field is not None and hasattr(model_field, "verbose_name"):
         return str(model_field.verbose_name)
     return str(SUMMARY_KEYS.get(key, key))
 
 
-def _value(model: type[Model] | None, key: str, value: Any) -> str:
+def _result(value: str) -> str:
+    """An achievement's result as its summary writes it, ``kind:value`` (``grade:良好``): the
+    kind's name and the value in words (等级：良好)."""
+    from achievements.models import Achievement
+
+    kind, _sep, raw = value.partition(":")
+    kinds = dict(Achievement.ResultKind.choices)
+    if kind not in kinds:
+        return value
+    values = {
+        Achievement.ResultKind.GRADE: dict(Achievement.Grade.choices),
+        Achievement.ResultKind.PASS: dict(Achievement.PassResult.choices),
+    }.get(kind, {})
+    return f"{kinds[kind]}：{values.get(raw, raw) or '—'}"
+
+
+def _file(item: dict) -> str:
+    """An evidence file's summary: its name and size (证书.pdf（124.0 KB）), the start of its
+    checksum when it has no name."""
+    name = str(item.get("name") or "")
+    if not name and item.get("sha256"):
+        name = f"{_('Checksum')} {str(item['sha256'])[:CHECKSUM_SHOWN]}…"
+    size = item.get("size")
+    if isinstance(size, int) and not isinstance(size, bool):
+        return f"{name}（{filesizeformat(size)}）"
+    return name
+
+
+def _value(model: type[Model] | None, key: str, value: Any, named: dict | None = None) -> str:
+    """``value`` in words; ``named`` maps ``(key, code)`` to the name of a ``CODE_OF`` row."""
     if value is None or value == "":
         return "—"
     if value == REDACTED:
         return str(_("(not recorded)"))
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
+    if named and isinstance(value, str) and (key, value) in named:
+        return named[(key, value)]
+    if key == "result" and isinstance(value, str):
+        return _result(value)
+    if key == "size" and isinstance(value, int):
+        return str(filesizeformat(value))
+    if key == "sha256" and isinstance(value, str):
+        return f"{value[:CHECKSUM_SHOWN]}…"
     choices_field = _choices_field(model, key)
     choices = dict(getattr(choices_field, "flatchoices", None) or ())
     if isinstance(value, str | int) and value in choices:
         return str(choices[value])
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "、".join(_value(model, key, item) for item in value) or "—"
+    if isinstance(value, dict):
+        if "name" in value and "size" in value:
+            return _file(value)
+        return "，".join(
+            f"{_key_label(None, k)}：{_value(None, k, v)}"
+            for k, v in value.items()
+            if k != "achievement"  # an evidence file's achievement: the event's object
+        )
     return str(value)
 
 
-def _changes(model: type[Model] | None, summary: dict) -> list[Change]:
+def _coded(events) -> dict[tuple[str, str], str]:
+    """The names of the ``CODE_OF`` rows the summaries of ``events`` name: one query a key."""
+    wanted: dict[str, set] = defaultdict(set)
+    for event in events:
+        summary = event.summary if isinstance(event.summary, dict) else {}
+        for side in ("before", "after"):
+            values = summary.get(side)
+            if isinstance(values, dict):
+                for key in CODE_OF.keys() & values.keys():
+                    if isinstance(values[key], str):
+                        wanted[key].add(values[key])
+    named = {}
+    for key, codes in wanted.items():
+        model = _model_of(CODE_OF[key].lower())
+        for row in model._base_manager.filter(code__in=codes):
+            named[(key, row.code)] = str(row)
+    return named
+
+
+def _changes(model: type[Model] | None, summary: dict, named: dict | None = None) -> list[Change]:
     before = summary.get("before") or {}
     after = summary.get("after") or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
@@ -307,8 +414,8 @@ def _changes(model: type[Model] | None, summary: dict) -> list[Change]:
     return [
         Change(
             label=_key_label(model, key),
-            before=_value(model, key, before.get(key)) if key in before else "",
-            after=_value(model, key, after.get(key)) if key in after else "",
+            before=_value(model, key, before.get(key), named) if key in before else "",
+            after=_value(model, key, after.get(key), named) if key in after else "",
         )
         for key in keys
     ]
@@ -337,6 +444,7 @@ def event_rows(events) -> list[EventRow]:
     """``events`` (with ``actor`` selected) in words, for the audit log page."""
     events = list(events)
     names = _objects(events)
+    named = _coded(events)
     rows = []
     for event in events:
         model = _model_of(event.object_type)
@@ -346,7 +454,9 @@ def event_rows(events) -> list[EventRow]:
         if actor is not None and actor.get_full_name():
             who = f"{actor.get_full_name()} ({who})"
         name = names.get((event.object_type, event.object_id), "")
-        if event.object_id and not name:
+        if event.object_type == "branches.district" and event.object_id in CITY_NAMES:
+            name = str(CITY_NAMES[event.object_id])  # districts_load: the city's
+        elif event.object_id and not name:
             name = f"#{event.object_id}" if model is not None else event.object_id
         elif name and model is not None:
             name = f"{name} (#{event.object_id})"
@@ -357,7 +467,7 @@ def event_rows(events) -> list[EventRow]:
                 object_type=object_type_label(event.object_type) if event.object_type else "",
                 object_name=name,
                 actor=who,
-                changes=_changes(model, summary),
+                changes=_changes(model, summary, named),
                 note=str(summary.get("note", "")),
             )
         )

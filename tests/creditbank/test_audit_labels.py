@@ -153,3 +153,116 @@ def test_the_labels_are_chinese_and_distinct():
         assert action_label("no.such_action") == "no.such_action"
         groups = [group for group, _choices in action_choices()]
         assert "登录" in groups
+
+
+# --- The keys of the before/after summaries ----------------------------------------------------
+
+
+def _keys_of(expr, functions: dict, enclosing) -> tuple[set[str], bool]:
+    """``(keys, read)``: the keys of the summary ``expr`` builds, and whether it could be read:
+    a dict literal (with ``**`` of readable ones), a call of a function of the module that
+    returns one, a variable assigned one in the enclosing function."""
+    if isinstance(expr, ast.Dict):
+        keys, read = set(), True
+        for key, value in zip(expr.keys, expr.values, strict=True):
+            if key is None:
+                inner, inner_read = _keys_of(value, functions, enclosing)
+                keys |= inner
+                read = read and inner_read
+            elif isinstance(key, ast.Constant):
+                keys.add(key.value)
+            else:
+                read = False
+        return keys, read
+    if isinstance(expr, ast.Call) and _name(expr.func) in functions:
+        returned = [
+            node.value
+            for node in ast.walk(functions[_name(expr.func)])
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict)
+        ]
+        keys = set()
+        for value in returned:
+            keys |= _keys_of(value, functions, None)[0]
+        return keys, bool(returned)
+    if isinstance(expr, ast.Name) and enclosing is not None:
+        assigned = [
+            node.value
+            for node in ast.walk(enclosing)
+            if isinstance(node, ast.Assign)
+            and any(getattr(t, "id", None) == expr.id for t in node.targets)
+        ]
+        keys, read = set(), bool(assigned)
+        for value in assigned:
+            inner, inner_read = _keys_of(value, functions, enclosing)
+            keys |= inner
+            read = read and inner_read
+        return keys, read
+    return set(), False
+
+
+def written_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """``({key: where}, {key: where})``: the before/after keys of every ``audit_record`` call
+    of the apps that can be read (a comprehension of another summary's keys cannot), and the
+    keys of the ``audit=`` facts an achievement's step adds (achievements.services.workflow)."""
+    keys, facts = {}, {}
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            where = str(path.relative_to(ROOT))
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                enclosing = [
+                    f
+                    for f in functions.values()
+                    if f.lineno <= node.lineno <= (f.end_lineno or f.lineno)
+                ]
+                enclosing = enclosing[-1] if enclosing else None
+                for keyword in node.keywords:
+                    if _name(node.func) == "audit_record" and keyword.arg in ("before", "after"):
+                        found = keys
+                    elif keyword.arg == "audit":
+                        found = facts
+                    else:
+                        continue
+                    for key in _keys_of(keyword.value, functions, enclosing)[0]:
+                        found.setdefault(key, f"{where}:{node.lineno}")
+    return keys, facts
+
+
+def test_every_key_the_code_writes_has_a_label():
+    from django.apps import apps
+
+    from achievements.models import Achievement, Evidence
+    from creditbank.audit_labels import CHOICES_OF, OBJECT_APPS, SUMMARY_KEYS, _key_label
+
+    keys, facts = written_keys()
+    # The reading works: literals, a summary function's keys, ``**`` of one, the facts.
+    assert {"role", "status", "reason", "evidence", "outcomes_chars", "result"} <= set(keys)
+    assert {"decision", "credits", "level", "field", "stage", "review_branch"} <= set(facts)
+    field_names = {
+        model_field.name
+        for app in OBJECT_APPS
+        if apps.is_installed(app)
+        for model in apps.get_app_config(app).get_models()
+        for model_field in model._meta.get_fields()
+        if hasattr(model_field, "verbose_name")
+    }
+    unlabelled = {
+        key: where
+        for key, where in keys.items()
+        if key not in SUMMARY_KEYS and key not in CHOICES_OF and key not in field_names
+    }
+    assert unlabelled == {}, "add these to creditbank/audit_labels.py SUMMARY_KEYS"
+    # The facts go on an achievement's events: labelled there.
+    unlabelled = {k: w for k, w in facts.items() if _key_label(Achievement, k) == k}
+    assert unlabelled == {}, "add these to SUMMARY_KEYS or CHOICES_OF"
+    # An evidence file's summary (inside an achievement's) is labelled too.
+    with translation.override("zh-hans"):
+        for key in ("name", "size", "kind", "sha256"):
+            label = _key_label(None, key)
+            assert label != key and not any("a" <= c.lower() <= "z" for c in label), key
+        assert _key_label(Evidence, "kind") != "kind"

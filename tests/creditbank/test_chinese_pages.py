@@ -24,11 +24,16 @@ from tests.creditbank.test_unavailable import database_unreachable
 pytestmark = pytest.mark.django_db
 
 # Names, file types and units that Chinese pages write in Latin letters.
-ALLOWED = {"PDF", "TOTP", "JPEG", "JPG", "PNG", "ID", "IP", "MB"}
+ALLOWED = {"PDF", "TOTP", "JPEG", "JPG", "PNG", "ID", "IP", "KB", "MB", "GB"}
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "code", "kbd", "samp", "pre"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 READ_ALOUD = ("aria-label", "alt", "title", "placeholder")
-URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# URLs, e-mail addresses and file names: data, as tests/browser/conftest.py's DATA.
+URL_OR_EMAIL = re.compile(
+    r"\b(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|[\w.-]+\.(?:pdf|jpe?g|png|gif|webp|txt|csv|xlsx?|docx?|zip)\b",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
