@@ -8,7 +8,7 @@ institution's staff or a branch's postings changed, a learning account opened or
 changed, a notice sent or read, an authenticator added or removed. The rows of those tables are
 written with ``save()`` and ``delete()`` (by services, allauth, the demo and the bench data), so
 receivers of their ``post_save``/``post_delete`` drop the person's entry
-(``connect_invalidation``; a higher app connects its own model, as ``branches`` does for
+(``watch``; a higher app watches its own model, as ``branches`` does for
 ``StaffAssignment``). A write that bypasses them — ``QuerySet.update()``, as
 ``notices_mark_read`` does — calls ``user_changed`` itself. The entry is dropped at once and
 again after the transaction commits, so that a page that read the old rows while the transaction
@@ -116,11 +116,6 @@ def user_changed(user_id: int) -> None:
     keys = [state_key(user_id), desk_total_key(user_id)]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
-
-
-# The unread count is part of the same entry: a notice sent, opened or marked read. Call it
-# directly in the service (it drops the entry again on commit by itself).
-notices_changed = unread_count_forget = user_changed
 
 
 def _row_changed(sender, instance, **kwargs):

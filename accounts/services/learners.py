@@ -188,7 +188,8 @@ def _transition(*, acting_user, account: LearnerAccount, action: str, reason: st
 
 def _account_notice(account: LearnerAccount, action: str, reason: str = "") -> None:
     """Tell the learner (in-site and by e-mail, in their language) that their account was
-    verified, frozen, unfrozen or closed, with the reason, linking to their account page."""
+    verified, frozen, unfrozen, closed or returned for a new ID photo, with the reason, linking
+    to their account page."""
     with notice_language():
         number = {"number": account.account_number}
         title, body = {
@@ -209,6 +210,14 @@ def _account_notice(account: LearnerAccount, action: str, reason: str = "") -> N
             "unfreeze": (
                 _("Your learning account is active again"),
                 _("Your learning account %(number)s has been unfrozen and is active again."),
+            ),
+            "return": (
+                _("Please upload a new photo of your ID"),
+                _(
+                    "The branch centre could not verify your learning account %(number)s from "
+                    "the ID image. Upload a new photo on your account page, or bring your ID to "
+                    "a service point."
+                ),
             ),
             "close": (
                 _("Your learning account has been closed"),
@@ -254,14 +263,7 @@ def learner_account_return(*, acting_user, account: LearnerAccount, reason: str)
     person's): the account waits for the learner, who is told ``reason`` in a notice (and by
     e-mail) with a link to the page where they upload it."""
     locked = _transition(acting_user=acting_user, account=account, action="return", reason=reason)
-    with notice_language():
-        title = _("Please upload a new photo of your ID")
-        body = _(
-            "The branch centre could not verify your learning account from the ID image: "
-            "%(reason)s Upload a new photo on your account page, or bring your ID to a "
-            "service point."
-        ) % {"reason": reason}
-    notice_send(user=locked.user, title=title, body=body, link=reverse("accounts:my_account"))
+    _account_notice(locked, "return", reason)
     return locked
 
 

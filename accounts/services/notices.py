@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from ..cache import notices_changed
+from ..cache import user_changed
 from ..models import Notice
 
 
@@ -44,7 +44,7 @@ def notice_open(*, acting_user, notice: Notice) -> Notice:
         read_at=now
     ):
         notice.read_at = now
-        notices_changed(acting_user.pk)  # the header's unread count, cached per person
+        user_changed(acting_user.pk)  # the header's unread count, cached per person
     return notice
 
 
@@ -53,5 +53,5 @@ def notices_mark_read(*, acting_user) -> int:
     """Mark all of ``acting_user``'s unread notices read; returns how many."""
     count = Notice.objects.filter(user=acting_user).unread().update(read_at=timezone.now())
     if count:
-        notices_changed(acting_user.pk)
+        user_changed(acting_user.pk)
     return count
