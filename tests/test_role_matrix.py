@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
 from accounts.models import (
     InstitutionInvitation,
@@ -54,6 +55,12 @@ from tests.branches.factories import (
     StaffAssignmentFactory,
 )
 from tests.conftest import ALL_ROLES, build_people
+from tests.conversion.factories import (
+    CourseFactory,
+    ProgrammeFactory,
+    publish_directly,
+    rule_version,
+)
 from tests.test_url_walk import named_urls
 
 ROLES = [*ALL_ROLES, "outsider", "anonymous"]
@@ -83,6 +90,15 @@ GUARDED_TABLES = [
     "achievements_recognition",
     "achievements_achievementevent",
     "achievements_creditentry",
+    "conversion_programme",
+    "conversion_course",
+    "conversion_course_programmes",
+    "conversion_conversionrule",
+    "conversion_ruleversion",
+    "conversion_ruletarget",
+    "conversion_ruleatom",
+    "conversion_ruleopinion",
+    "guardian_userobjectpermission",
 ]
 
 # What a POST carries: data that would change something for a person allowed to do it.
@@ -311,6 +327,7 @@ def build_world(people):
                 _achievement(account, institution, status, branch, people).pk
             )
     UnitStandardFactory(code="MATRIX-1", approved=True, issuing_institution=my_institution)
+    pk.update(_conversion_world(people, my_institution, other_institution, other_admin))
     pk.update(
         {
             "returned_achievement": (returned.pk, achievements[1].pk),
@@ -379,6 +396,34 @@ def build_world(people):
         raise AssertionError(f"no objects for {name}")
 
     return kwargs
+
+
+def _conversion_world(people, my_institution, other_institution, other_admin) -> dict:
+    """Programmes, courses and rule versions: own = of the fixture institution, written by its
+    clerk; other = of another institution. One rule version per status the pages act on; the
+    fixture expert is on the panel of the own version in review (not of the other one)."""
+    found = {}
+    for institution, author in (
+        (my_institution, people["institution_clerk"]),
+        (other_institution, other_admin),
+    ):
+        programme = ProgrammeFactory(institution=institution, created_by=author)
+        course = CourseFactory(institution=institution, programmes=[programme], created_by=author)
+        found.setdefault("programme", []).append(programme.pk)
+        found.setdefault("course", []).append(course.pk)
+        for status in ("draft", "submitted", "in_review", "approved", "published", "retired"):
+            version = rule_version(programme=programme, author=author, targets=[(course, 2)])
+            if status == "published":
+                publish_directly(version)
+            elif status == "retired":
+                publish_directly(version)
+                type(version).objects.filter(pk=version.pk).update(status="retired")
+            elif status != "draft":
+                type(version).objects.filter(pk=version.pk).update(status=status)
+            if status == "in_review" and institution == my_institution:
+                assign_perm("conversion.review_ruleversion", people["expert"], version)
+            found.setdefault(f"{status}_rule", []).append(version.pk)
+    return {name: tuple(pks) for name, pks in found.items()}
 
 
 def _active_account(branch):
