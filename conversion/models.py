@@ -370,6 +370,9 @@ class RuleVersion(models.Model):
     # Lifecycle columns: the only ones that may change once a version is approved.
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    # Each time the version goes to a panel (again, after a return) a new round starts; an
+    # expert gives one opinion per round.
+    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
     returned_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -608,6 +611,7 @@ class RuleOpinion(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    round = models.PositiveSmallIntegerField(_("review round"), default=1)
     verdict = models.CharField(_("opinion"), max_length=16, choices=Verdict.choices)
     comment = models.TextField(_("comments"), max_length=2000, blank=True)
     given_at = models.DateTimeField(_("given at"), auto_now_add=True)
@@ -617,7 +621,9 @@ class RuleOpinion(models.Model):
         verbose_name_plural = _("expert opinions")
         ordering = ["version_id", "given_at"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "expert"], name="rule_opinion_once"),
+            models.UniqueConstraint(
+                fields=["version", "expert", "round"], name="rule_opinion_once_a_round"
+            ),
         ]
 
     def __str__(self) -> str:
