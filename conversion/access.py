@@ -129,3 +129,9 @@ def public_rule_version(pk) -> RuleVersion:
         pk=pk,
         status__in=PUBLIC_RULE_STATUSES,
     )
+
+
+def rule_version_actions(user, version: RuleVersion) -> list[str]:
+    """The steps open to ``user`` on ``version`` now, for the pages' buttons (the services ask
+    the same questions). Filled in by the review part of the app."""
+    return []
