@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test setup check-deploy lint messages bench
+.PHONY: run test setup check-deploy lint messages bench bench-conversion
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -40,8 +40,15 @@ messages: setup
 
 # The benchmark of the archive and a staff queue at 10 000 and 100 000 learners, in a database of
 # its own (creditbank_bench); prints a Markdown table. Larger: make bench ARGS="--learners 1000000"
+# Then the conversion lookup at 1 000 institutions, 100 000 courses and 10 000 rules (and at a
+# tenth) beside the archive: CONVERSION_ARGS go to manage.py bench_conversion; alone: make
+# bench-conversion.
 bench: setup
 	@$(PY) scripts/devservices.py bench $(ARGS)
+	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
+
+bench-conversion: setup
+	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
 
 # Pin every Python package with its hashes, after a change to pyproject.toml (which keeps the
 # ranges): requirements.lock for the image, requirements-test.lock (the same pins plus the test

@@ -68,6 +68,17 @@ SIGNED_IN_ITEMS = [
         frozenset({CENTRE_ADMIN, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
     ),
     NavItem(
+        "conversion:course_manage",
+        _("Programmes and courses"),
+        frozenset({INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
+    ),
+    NavItem(
+        "conversion:rule_manage",
+        _("Conversion rules"),
+        frozenset({CENTRE_ADMIN, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
+    ),
+    NavItem("conversion:review_queue", _("Rule reviews"), frozenset({CENTRE_ADMIN, EXPERT})),
+    NavItem(
         "accounts:institution_mine",
         _("My institutions"),
         frozenset({LEARNER, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
@@ -82,6 +93,8 @@ PUBLIC_ITEMS = [
     NavItem("branches:announcement_list", _("Announcements")),
     NavItem("branches:membership_directory", _("Member directory")),
     NavItem("achievements:standard_guide", _("Standards")),
+    NavItem("conversion:lookup", _("Credit conversion")),
+    NavItem("conversion:course_catalogue", _("Course catalogue")),
 ]
 
 

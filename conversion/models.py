@@ -605,9 +605,9 @@ class RuleOpinion(models.Model):
         on_delete=models.PROTECT,
         related_name="opinions",
     )
-    expert = models.ForeignKey(
+    reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("expert"),
+        verbose_name=_("reviewing expert"),
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -622,9 +622,9 @@ class RuleOpinion(models.Model):
         ordering = ["version_id", "given_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "expert", "round"], name="rule_opinion_once_a_round"
+                fields=["version", "reviewer", "round"], name="rule_opinion_once_a_round"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.version} {self.expert_id} {self.verdict}"
+        return f"{self.version} {self.reviewer_id} {self.verdict}"

@@ -167,6 +167,48 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             "evidence.remove": pgettext_lazy("audit action", "Evidence removed"),
         },
     ),
+    (
+        _("Conversion"),
+        {
+            "certificate.create": pgettext_lazy("audit action", "Certificate added"),
+            "certificate.update": pgettext_lazy("audit action", "Certificate changed"),
+            "self_study_subject.create": pgettext_lazy(
+                "audit action", "Self-study exam subject added"
+            ),
+            "self_study_subject.update": pgettext_lazy(
+                "audit action", "Self-study exam subject changed"
+            ),
+            "programme.create": pgettext_lazy("audit action", "Programme added"),
+            "programme.update": pgettext_lazy("audit action", "Programme changed"),
+            "course.create": pgettext_lazy("audit action", "Course added"),
+            "course.update": pgettext_lazy("audit action", "Course changed"),
+            "course.import": pgettext_lazy("audit action", "Courses imported from a file"),
+            "conversion_rule.create": pgettext_lazy("audit action", "Conversion rule drafted"),
+            "conversion_rule.update": pgettext_lazy(
+                "audit action", "Conversion rule draft changed"
+            ),
+            "conversion_rule.new_version": pgettext_lazy(
+                "audit action", "New version of a conversion rule started"
+            ),
+            # The review of a rule version (conversion.services.review).
+            "conversion_rule.submit": pgettext_lazy(
+                "audit action", "Conversion rule submitted for review"
+            ),
+            "conversion_rule.withdraw": pgettext_lazy(
+                "audit action", "Conversion rule withdrawn from review"
+            ),
+            "conversion_rule.panel_assign": pgettext_lazy(
+                "audit action", "Expert panel of a conversion rule assigned"
+            ),
+            "conversion_rule.opinion": pgettext_lazy(
+                "audit action", "Expert opinion on a conversion rule given"
+            ),
+            "conversion_rule.return": pgettext_lazy("audit action", "Conversion rule returned"),
+            "conversion_rule.approve": pgettext_lazy("audit action", "Conversion rule approved"),
+            "conversion_rule.publish": pgettext_lazy("audit action", "Conversion rule published"),
+            "conversion_rule.retire": pgettext_lazy("audit action", "Conversion rule retired"),
+        },
+    ),
 ]
 ACTIONS: dict[str, Any] = {
     code: label for _g, codes in ACTION_GROUPS for code, label in codes.items()
@@ -210,6 +252,21 @@ SUMMARY_KEYS: dict[str, Any] = {
     "replaced_by_version": _("Replaced by version"),
     "invitation": _("Invitation"),
     "primary": _("Primary address"),
+    # A course import's summary (conversion.services.course_import) and the catalogue's.
+    "file_name": _("File name"),
+    "created_count": _("Created"),
+    "updated_count": _("Updated"),
+    "description_chars": _("Length of the description (characters)"),
+    # A conversion rule version's summary (conversion.services.rules).
+    "number": _("Rule number"),
+    "title": _("Title"),
+    "targets": _("Target courses and credits"),
+    "requirements": _("Number of source requirements"),
+    "source_groups": _("How the requirements are combined"),
+    "notes_chars": _("Length of the notes (characters)"),
+    # A rule version's review (conversion.services.review): the experts put on its panel.
+    "experts": _("Experts"),
+    "superseded": _("Published versions it ends"),
 }
 # Summary keys that are fields of another model than the object's (an achievement's event
 # names its recognition decision's facts): (model label, field), for the field's name and, if
@@ -223,6 +280,7 @@ CHOICES_OF: dict[str, tuple[str, str]] = {
     "unit_standard": ("achievements.Recognition", "unit_standard"),
     "decided_by": ("achievements.Recognition", "decided_by"),
     "issuer": ("achievements.UnitStandard", "issuing_institution"),
+    "verdict": ("conversion.RuleOpinion", "verdict"),
 }
 # Summary keys whose values are the ``code`` of a row of another model (the page shows its
 # name): key → model label.

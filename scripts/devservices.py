@@ -10,6 +10,7 @@ and stops both when it ends — on Ctrl-C too — keeping their data for the nex
     python scripts/devservices.py test [ARGS]    # the test suite (pytest ARGS)
     python scripts/devservices.py exec CMD...    # any command with the services up
     python scripts/devservices.py bench [ARGS]   # manage.py bench ARGS in creditbank_bench
+    python scripts/devservices.py bench-conversion [ARGS]   # manage.py bench_conversion ARGS there
 """
 
 from __future__ import annotations
@@ -160,9 +161,11 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def bench(env: dict[str, str], args: list[str]) -> int:
+def bench(env: dict[str, str], args: list[str], command: str = "bench") -> int:
     """`make bench`: the benchmark in a database of its own, never the dev or test one (it
-    fills it with millions of rows and empties it at will), with a cache namespace of its own."""
+    fills it with millions of rows and empties it at will), with a cache namespace of its own.
+    ``command``: ``bench`` (the archive, the desk, a queue) or ``bench_conversion`` (the
+    conversion lookup beside the archive)."""
     import psycopg
 
     url = with_database(env["DATABASE_URL"], BENCH_DATABASE)
@@ -178,7 +181,7 @@ def bench(env: dict[str, str], args: list[str]) -> int:
             conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
     env = {**env, "DATABASE_URL": url, "CACHE_KEY_PREFIX": "creditbank-bench"}
     prepare(env, seed=False)
-    return subprocess.run([PY, "manage.py", "bench", *args], cwd=ROOT, env=env).returncode
+    return subprocess.run([PY, "manage.py", command, *args], cwd=ROOT, env=env).returncode
 
 
 class Children:
@@ -298,7 +301,7 @@ def run(env: dict[str, str], *, develop: bool = False) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "dev", "test", "exec", "bench"}:
+    if not argv or argv[0] not in {"run", "dev", "test", "exec", "bench", "bench-conversion"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -311,6 +314,8 @@ def main(argv: list[str]) -> int:
             return run(env, develop=command == "dev")
         if command == "bench":
             return bench(env, rest)
+        if command == "bench-conversion":
+            return bench(env, rest, "bench_conversion")
         if command == "test":
             compile_messages(env)
             return subprocess.run([PY, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode

@@ -40,6 +40,7 @@ from achievements.models import (
 )
 from achievements.services.ledger import ledger_deposit
 from branches.models import StaffAssignment
+from conversion.models import RuleOpinion
 from creditbank.celery import app as celery_app
 from creditbank.models import AuditEvent
 from tests.accounts.factories import InstitutionFactory, RoleGrantFactory, UserFactory
@@ -56,8 +57,10 @@ from tests.branches.factories import (
 )
 from tests.conftest import ALL_ROLES, build_people
 from tests.conversion.factories import (
+    CertificateFactory,
     CourseFactory,
     ProgrammeFactory,
+    SelfStudySubjectFactory,
     publish_directly,
     rule_version,
 )
@@ -141,6 +144,15 @@ PAYLOADS = {
     "achievements:review_confirm": {},
     "achievements:review_send_back": {"send_back-reason": "matrix"},
     "achievements:review_revoke": {"revoke-reason": "matrix"},
+    "conversion:rule_new_version": {},
+    "conversion:rule_submit": {},
+    "conversion:rule_withdraw": {},
+    "conversion:rule_panel_assign": {"panel-experts": ["expert"]},
+    "conversion:rule_opinion": {"opinion-verdict": "agree"},
+    "conversion:rule_return": {"return-reason": "matrix"},
+    "conversion:rule_approve": {"approve-note": "matrix"},
+    "conversion:rule_publish": {},
+    "conversion:rule_retire": {"retire-reason": "matrix"},
 }
 
 
@@ -348,6 +360,22 @@ def build_world(people):
         "achievements:review_confirm": "confirming_achievement",
         "achievements:review_send_back": "confirming_achievement",
         "achievements:review_revoke": "recognised_achievement",
+        "conversion:course_public": "course",
+        "conversion:programme_public": "programme",
+        "conversion:rule_public": "published_rule",
+        "conversion:programme_edit": "programme",
+        "conversion:course_edit": "course",
+        "conversion:rule_edit": "draft_rule",
+        "conversion:rule_manage_detail": "in_review_rule",
+        "conversion:rule_new_version": "published_rule",
+        "conversion:rule_submit": "draft_rule",
+        "conversion:rule_withdraw": "submitted_rule",
+        "conversion:rule_panel_assign": "submitted_rule",
+        "conversion:rule_return": "submitted_rule",
+        "conversion:rule_opinion": "in_review_rule",
+        "conversion:rule_approve": "decided_rule",
+        "conversion:rule_publish": "approved_rule",
+        "conversion:rule_retire": "published_rule",
     }
     kinds = {
         "accounts:institution_": "institution",
@@ -371,6 +399,8 @@ def build_world(people):
         "achievements:achievement_": "achievement",
         "achievements:evidence_add": "achievement",
         "achievements:evidence_": "evidence",
+        "conversion:certificate_": "certificate",
+        "conversion:subject_": "subject",
     }
 
     def kwargs(name: str, which: int) -> dict | None:
@@ -388,6 +418,8 @@ def build_world(people):
             }
         if name == "branches:help_detail":
             return {"slug": draft_help.slug}
+        if name == "conversion:course_import_template":
+            return {"fmt": ("xlsx", "csv")[which]}
         if name in exact:
             return {"pk": pk[exact[name]][which]}
         for prefix, kind in kinds.items():
@@ -423,6 +455,17 @@ def _conversion_world(people, my_institution, other_institution, other_admin) ->
             if status == "in_review" and institution == my_institution:
                 assign_perm("conversion.review_ruleversion", people["expert"], version)
             found.setdefault(f"{status}_rule", []).append(version.pk)
+        # In review with every opinion in (another expert's): ready for the centre's decision.
+        decided = rule_version(programme=programme, author=author, targets=[(course, 2)])
+        type(decided).objects.filter(pk=decided.pk).update(status="in_review", review_round=1)
+        panel_expert = RoleGrantFactory(user=UserFactory(), role="expert").user
+        assign_perm("conversion.review_ruleversion", panel_expert, decided)
+        RuleOpinion.objects.create(version=decided, reviewer=panel_expert, round=1, verdict="agree")
+        found.setdefault("decided_rule", []).append(decided.pk)
+    certificate = CertificateFactory()
+    subject = SelfStudySubjectFactory()
+    found["certificate"] = [certificate.pk, certificate.pk]
+    found["subject"] = [subject.pk, subject.pk]
     return {name: tuple(pks) for name, pks in found.items()}
 
 
@@ -1067,5 +1110,177 @@ EXPECTED.update(
         "achievements:review_confirm": _step(city=("centre_admin",), readers=("expert",)),
         "achievements:review_send_back": _step(city=("centre_admin",), readers=("expert",)),
         "achievements:review_revoke": _step(city=("centre_admin",), readers=("expert",)),
+    }
+)
+
+# Conversion: programmes and courses. The institution's staff list them (the centre every
+# institution's); its administrators and clerks write, its reviewers and the centre read only
+# (403); the staff of another institution and everyone else get 404 for an object.
+_CATALOGUE_LIST = {
+    "*": 403,
+    "institution_admin": 200,
+    "institution_clerk": 200,
+    "institution_reviewer": 200,
+    "centre_admin": 200,
+    "anonymous": 302,
+}
+_CATALOGUE_WRITE = {"*": 403, "institution_admin": 200, "institution_clerk": 200, "anonymous": 302}
+_CATALOGUE_EDIT = {
+    "*": (404, 404),
+    "institution_admin": (200, 404),
+    "institution_clerk": (200, 404),
+    "institution_reviewer": (403, 404),
+    "centre_admin": (403, 403),
+    "anonymous": (302, 302),
+}
+EXPECTED.update(
+    {
+        "conversion:programme_manage": _CATALOGUE_LIST,
+        "conversion:programme_create": _CATALOGUE_WRITE,
+        "conversion:programme_edit": _CATALOGUE_EDIT,
+        "conversion:course_manage": _CATALOGUE_LIST,
+        "conversion:course_create": _CATALOGUE_WRITE,
+        "conversion:course_edit": _CATALOGUE_EDIT,
+        "conversion:course_import": _CATALOGUE_WRITE,
+        # The template (xlsx, csv) for those who import.
+        "conversion:course_import_template": {
+            "*": (403, 403),
+            "institution_admin": (200, 200),
+            "institution_clerk": (200, 200),
+            "anonymous": (302, 302),
+        },
+    }
+)
+
+# Conversion: the reference lists (public; the centre keeps them).
+EXPECTED.update(
+    {
+        "conversion:certificate_list": {"*": 200},
+        "conversion:certificate_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "conversion:certificate_edit": {"*": (403, 403), "centre_admin": (200, 200)},
+        "conversion:subject_list": {"*": 200},
+        "conversion:subject_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "conversion:subject_edit": {"*": (403, 403), "centre_admin": (200, 200)},
+    }
+)
+
+# Conversion: the public lookup, the course catalogue (课程超市), a course, a programme and a
+# published rule version: anyone, signed in or not, own institution's or another's. (A draft
+# version through rule_public is 404 for everyone: tests/conversion/test_rule_public.py.)
+EXPECTED.update(
+    {
+        "conversion:lookup": {"*": 200},
+        "conversion:course_catalogue": {"*": 200},
+        "conversion:course_public": {"*": (200, 200)},
+        "conversion:programme_public": {"*": (200, 200)},
+        "conversion:rule_public": {"*": (200, 200)},
+    }
+)
+
+# Conversion: drafting rules. The list for the institutions' staff and the centre; the editor
+# and a new version for the target institution's writers (its reviewers and the centre read,
+# 403); one version's page for its institution's staff, the centre, and an expert only while
+# on its panel (the own version in review).
+EXPECTED.update(
+    {
+        "conversion:rule_manage": {
+            "*": 403,
+            "institution_admin": 200,
+            "institution_clerk": 200,
+            "institution_reviewer": 200,
+            "centre_admin": 200,
+            "anonymous": 302,
+        },
+        "conversion:rule_create": {
+            "*": 403,
+            "institution_admin": 200,
+            "institution_clerk": 200,
+            "anonymous": 302,
+        },
+        "conversion:rule_manage_detail": {
+            "*": (404, 404),
+            "institution_admin": (200, 404),
+            "institution_clerk": (200, 404),
+            "institution_reviewer": (200, 404),
+            "centre_admin": (200, 200),
+            "expert": (200, 404),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_edit": {
+            "*": (404, 404),
+            "institution_admin": (200, 404),
+            "institution_clerk": (200, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_new_version": {
+            "*": (404, 404),
+            "institution_admin": (302, 404),
+            "institution_clerk": (302, 404),
+            "institution_reviewer": (403, 404),
+            "centre_admin": (403, 403),
+            "anonymous": (302, 302),
+        },
+    }
+)
+
+# Conversion: the review of rule versions. The queue: the centre, experts and the institutions'
+# writers (each sees their own lists). The steps (POST): writers submit and withdraw their own
+# institution's versions; the centre assigns panels, returns, approves, publishes and retires
+# any; an expert gives an opinion only on a version whose panel they are on (another is 404).
+# Approving: a version in review whose panel (another expert) has answered.
+EXPECTED.update(
+    {
+        "conversion:review_queue": {
+            "*": 403,
+            "institution_admin": 200,
+            "institution_clerk": 200,
+            "centre_admin": 200,
+            "expert": 200,
+            "anonymous": 302,
+        },
+        "conversion:rule_submit": {
+            "*": (403, 403),
+            "institution_admin": (302, 404),
+            "institution_clerk": (302, 404),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_withdraw": {
+            "*": (403, 403),
+            "institution_admin": (302, 404),
+            "institution_clerk": (302, 404),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_panel_assign": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_opinion": {
+            "*": (403, 403),
+            "expert": (302, 404),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_return": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_approve": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_publish": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "conversion:rule_retire": {
+            "*": (403, 403),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
     }
 )

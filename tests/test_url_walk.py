@@ -24,6 +24,13 @@ PUBLIC = {
     "achievements:category_list": {200},
     "achievements:standard_list": {200},
     "achievements:standard_detail": {200, 404},  # approved or retired only
+    "conversion:lookup": {200},
+    "conversion:course_catalogue": {200},
+    "conversion:course_public": {200, 404},  # public courses of approved institutions only
+    "conversion:programme_public": {200, 404},  # open programmes of approved institutions only
+    "conversion:rule_public": {200, 404},  # published or retired versions only
+    "conversion:certificate_list": {200},
+    "conversion:subject_list": {200},
     "set_language": {302},  # a GET only goes back
     "account_login": {200},
     "account_signup": {200},
@@ -41,6 +48,11 @@ PUBLIC = {
 }
 
 SAMPLES = {
+    "conversion:programme_edit": {"pk": "1"},
+    "conversion:course_edit": {"pk": "1"},
+    "conversion:course_import_template": {"fmt": "csv"},
+    "conversion:certificate_edit": {"pk": "1"},
+    "conversion:subject_edit": {"pk": "1"},
     "account_confirm_email": {"key": "not-a-real-key"},
     "account_reset_password_from_key": {"uidb36": "1", "key": "set-password"},
     "admin:view_on_site": {"content_type_id": "1", "object_id": "1"},
@@ -100,6 +112,25 @@ SAMPLES = {
     "achievements:achievement_appeal": {"pk": "1"},
     "achievements:review_detail": {"pk": "1"},
     "achievements:review_standards": {"pk": "1"},
+    "conversion:course_public": {"pk": "1"},
+    "conversion:programme_public": {"pk": "1"},
+    "conversion:rule_public": {"pk": "1"},
+    "conversion:rule_edit": {"pk": "1"},
+    "conversion:rule_manage_detail": {"pk": "1"},
+    "conversion:rule_new_version": {"pk": "1"},
+    **{
+        f"conversion:rule_{step}": {"pk": "1"}
+        for step in (
+            "submit",
+            "withdraw",
+            "panel_assign",
+            "opinion",
+            "return",
+            "approve",
+            "publish",
+            "retire",
+        )
+    },
     **{
         f"achievements:review_{action}": {"pk": "1"}
         for action in ("forward", "return", "recognise", "reject", "confirm", "send_back", "revoke")

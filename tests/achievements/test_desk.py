@@ -36,6 +36,11 @@ ACTORS = {
     "standards_to_approve": {"centre_admin", "centre_admin_2"},
     "institution_applications": {"centre_admin", "centre_admin_2"},
     "invitations": {"learner"},
+    "rules_to_panel": {"centre_admin", "centre_admin_2"},
+    "rules_to_decide": {"centre_admin", "centre_admin_2"},
+    "rules_to_publish": {"centre_admin", "centre_admin_2"},
+    "rules_for_my_opinion": {"expert", "expert_2"},
+    "rules_returned": {"institution_admin", "institution_clerk"},
 }
 ROLES = [*ALL_ROLES, "expert_2", "centre_admin_2"]
 
@@ -88,6 +93,12 @@ def test_each_role_sees_the_to_dos_it_may_act_on_with_the_counts_its_queues_show
         "standards_to_approve": 2,
         "institution_applications": 2,
         "invitations": 2,
+        # Conversion rules are counted in tests/conversion/test_review_desk.py.
+        "rules_to_panel": 0,
+        "rules_to_decide": 0,
+        "rules_to_publish": 0,
+        "rules_for_my_opinion": 0,
+        "rules_returned": 0,
     }
     for role in ROLES:
         counts = desk_counts(client, review[role])

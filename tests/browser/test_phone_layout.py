@@ -17,7 +17,8 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.models import LearnerAccount
-from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, LEARNER
+from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, EXPERT, LEARNER
+from conversion.models import Certificate, Course, RuleVersion
 from tests.browser.conftest import check_a11y, check_page, layout_problem
 from tests.browser.journey_helpers import t
 
@@ -187,3 +188,46 @@ def test_every_page_the_demo_people_reach_fits_the_window_and_speaks_chinese(
         for path in links("header a, footer a"):
             walk(path, sections=True)
     assert len(visited) > 40, sorted(visited)
+
+
+def test_the_conversion_pages_fit_a_phone_as_the_demo_people_use_them(
+    page, live_server, demo, is_phone
+):
+    """The public lookup with results, the course catalogue, a course and a rule (two versions:
+    what changed); an institution clerk's rule list and a rule's page; the centre
+    administrator's and an expert's review queues and a rule in expert review."""
+    certificate = Certificate.objects.get(name="全国计算机等级考试二级", grade="")
+    replaced = RuleVersion.objects.filter(
+        status=RuleVersion.Status.PUBLISHED, previous_version__isnull=False
+    ).first()
+    in_review = RuleVersion.objects.filter(status=RuleVersion.Status.IN_REVIEW).first()
+    converted_into = Course.objects.filter(rule_targets__version__status="published").first()
+    assert replaced is not None and in_review is not None and converted_into is not None
+
+    # The public: what accepts a certificate, the catalogue, a course, a rule.
+    visit(page, f"/conversion/?kind=certificate&item={certificate.pk}")
+    expect_stacked_rows(page.locator("#lookup-results table"), is_phone)
+    visit(page, "/conversion/courses/")
+    expect_stacked_rows(page.locator("#course-results table"), is_phone)
+    visit(page, f"/conversion/courses/{converted_into.pk}/")
+    expect(page.get_by_role("main")).to_contain_text(converted_into.name)
+    visit(page, f"/conversion/rules/{replaced.pk}/")
+    expect(page.get_by_role("main")).to_contain_text(replaced.rule.title)
+
+    # An institution clerk: the rules of their institution and one rule's page.
+    signed_in_as(page, live_server, "inst_clerk")
+    visit(page, "/conversion/manage/rules/")
+    expect_stacked_rows(page.locator("main table"), is_phone)
+    ours = RuleVersion.objects.filter(rule__institution__staff__user__username="inst_clerk")
+    visit(page, f"/conversion/manage/rules/{ours.order_by('pk').first().pk}/")
+
+    # The centre administrator: the review queue and a rule in expert review (its panel).
+    signed_in_as(page, live_server, CENTRE_ADMIN)
+    visit(page, "/conversion/review/")
+    expect_stacked_rows(page.locator("main table"), is_phone)
+    visit(page, f"/conversion/manage/rules/{in_review.pk}/")
+    expect(page.get_by_role("main")).to_contain_text(in_review.rule.title)
+
+    # An expert: the rules waiting for their opinion.
+    signed_in_as(page, live_server, EXPERT)
+    visit(page, "/conversion/review/")

@@ -22,7 +22,7 @@ from conversion.models import (
     RuleVersion,
     SelfStudySubject,
 )
-from conversion.source import iter_atoms
+from conversion.source import atoms_rows
 from tests.accounts.factories import InstitutionFactory, UserFactory
 from tests.achievements.factories import AchievementCategoryFactory
 
@@ -112,24 +112,7 @@ def certificate_source(certificate) -> dict:
 
 def atoms_write(version: RuleVersion) -> None:
     """The ``RuleAtom`` rows of ``version.source`` (as the services write them)."""
-    rows = []
-    for path, atom in iter_atoms(version.source):
-        kind = atom["kind"]
-        row = RuleAtom(version=version, path=path, kind=kind)
-        if kind == "standard":
-            row.standard_code = atom["code"]
-        elif kind == "category":
-            from achievements.models import AchievementCategory
-
-            row.category = AchievementCategory.objects.get(code=atom["category"])
-        elif kind == "certificate":
-            row.certificate_id = atom["certificate"]
-        elif kind == "course":
-            row.course_id = atom["course"]
-        elif kind == "self_study":
-            row.subject = SelfStudySubject.objects.get(code=atom["subject"])
-        rows.append(row)
-    RuleAtom.objects.bulk_create(rows)
+    RuleAtom.objects.bulk_create(atoms_rows(version))
 
 
 def rule_version(

@@ -16,6 +16,11 @@ from tests.branches.factories import (
     HelpPageFactory,
     ServicePointFactory,
 )
+from tests.conversion.factories import (
+    ConversionRuleFactory,
+    CourseFactory,
+    published_rule_version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +111,7 @@ def test_a_kind_is_shown_page_by_page(client):
 
 def test_an_unknown_kind_searches_everything(client, world):
     response = search(client, q="江北", kind="nonsense")
-    assert len(response.context["groups"]) == 5
+    assert len(response.context["groups"]) == 7  # help, standards, points, members, …, rules
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u200b"])
@@ -139,13 +144,16 @@ def test_a_control_character_gets_the_bad_request_page(client):
 def test_the_number_of_queries_does_not_grow_with_the_results(
     client, world, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(10):
+    # At most two queries per kind (a count and the first results): seven kinds.
+    with django_assert_max_num_queries(14):
         search(client, q="江北")
     for n in range(10):
         ServicePointFactory(name=f"江北第{n}受理点")
         AnnouncementFactory(published=True, title=f"江北通知{n}")
         UnitStandardFactory(approved=True, name=f"江北单元{n}")
-    with django_assert_max_num_queries(10):
+        CourseFactory(name=f"江北课程{n}")
+        published_rule_version(rule=ConversionRuleFactory(title=f"江北转换规则{n}"))
+    with django_assert_max_num_queries(14):
         search(client, q="江北")
 
 
@@ -159,6 +167,12 @@ TRIGRAM_INDEXES = {
     "unit_standard_code_trgm": ("achievements_unitstandard", "code"),
     "unit_standard_name_trgm": ("achievements_unitstandard", "name"),
     "unit_standard_field_trgm": ("achievements_unitstandard", "field"),
+    "programme_name_trgm": ("conversion_programme", "name"),
+    "course_name_trgm": ("conversion_course", "name"),
+    "course_code_trgm": ("conversion_course", "code"),
+    "certificate_name_trgm": ("conversion_certificate", "name"),
+    "selfstudy_name_trgm": ("conversion_selfstudysubject", "name"),
+    "rule_title_trgm": ("conversion_conversionrule", "title"),
 }
 
 
