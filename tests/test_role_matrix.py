@@ -1157,10 +1157,18 @@ EXPECTED.update(
     {
         "conversion:certificate_list": {"*": 200},
         "conversion:certificate_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
-        "conversion:certificate_edit": {"*": (403, 403), "centre_admin": (200, 200)},
+        "conversion:certificate_edit": {
+            "*": (403, 403),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
         "conversion:subject_list": {"*": 200},
         "conversion:subject_create": {"*": 403, "centre_admin": 200, "anonymous": 302},
-        "conversion:subject_edit": {"*": (403, 403), "centre_admin": (200, 200)},
+        "conversion:subject_edit": {
+            "*": (403, 403),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
     }
 )
 

@@ -67,7 +67,10 @@ class RuleForm(forms.Form):
         label=gettext_lazy("Notes (Chinese)"), max_length=2000, required=False
     )
     notes_en = PlainTextField(
-        label=gettext_lazy("Notes (English)"), max_length=2000, required=False
+        label=gettext_lazy("Notes (English)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "en", "rows": 3}),
     )
 
     def __init__(self, *args, programmes=None, **kwargs):

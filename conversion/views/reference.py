@@ -2,6 +2,7 @@
 Public lists; the centre's administrators add and correct entries."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,6 +91,7 @@ def certificate_create(request):
     )
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def certificate_edit(request, pk):
     certificate = certificate_for(request.user, pk, write=True)
@@ -125,6 +127,7 @@ def subject_create(request):
     )
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def subject_edit(request, pk):
     subject = self_study_subject_for(request.user, pk, write=True)
