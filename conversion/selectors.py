@@ -11,7 +11,6 @@ number of rules or courses: the lookup is one query for the page of targets (joi
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Case,
     Count,
@@ -41,7 +40,7 @@ from .models import (
     RuleVersion,
     SelfStudySubject,
 )
-from .source import atoms_prefetch
+from .source import atoms_prefetch, iter_atoms
 
 OPTIONS_MAX = 20  # suggestions shown for what was typed
 
@@ -173,9 +172,9 @@ def _targets(versions):
 
 def accepting_targets(holding: Holding, day: datetime.date | None = None):
     """Every target that accepts what ``holding`` names, as ``RuleTarget`` rows with their
-    version, rule, institution, programme and course, and ``matched_paths`` — the paths of the
-    source atoms that name it (``target_facts`` reads them). The matching versions are read
-    at once (one query); the page of targets is one query more, its count another."""
+    version, rule, institution, programme and course (``target_facts(…, holding=…)`` finds the
+    atoms that name it in the version's source). The matching versions are read at once (one
+    query); the page of targets is one query more, its count another."""
     # The versions first, then their targets: one query joining the atoms, targets, courses,
     # versions, rules, institutions and programmes at once is more relations than PostgreSQL's
     # join_collapse_limit, so it kept the written order and hash-joined every target with every
@@ -187,10 +186,19 @@ def accepting_targets(holding: Holding, day: datetime.date | None = None):
         .filter(Exists(naming.filter(version=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )
-    atoms = naming.filter(version=OuterRef("version"))
-    return _targets(version_ids).annotate(
-        matched_paths=ArraySubquery(atoms.order_by("path").values("path"))
-    )
+    return _targets(version_ids)
+
+
+def _names(atom: dict, holding: Holding) -> bool:
+    """Whether a source atom (as stored in ``RuleVersion.source``) names what ``holding`` is."""
+    item = holding.item
+    if atom.get("kind") != holding.kind:
+        return False
+    if holding.kind == "standard":
+        return atom.get("code") == item.code
+    if holding.kind == "self_study":
+        return atom.get("subject") == item.code
+    return atom.get(holding.kind) == item.pk
 
 
 def alone_suffices(source: dict, path: str) -> bool:
@@ -246,10 +254,12 @@ def _url_for(name: str):
     return lambda pk: pattern.replace(marker, str(pk))
 
 
-def target_facts(targets, day: datetime.date | None = None) -> list:
-    """The page's targets, each given ``alone`` (what the visitor holds meets the source by
-    itself), ``conditions`` (what the rule asks of it: a minimum result, a recent date) and
-    ``starts_on`` (the day a version not yet in force starts, else None)."""
+def target_facts(
+    targets, day: datetime.date | None = None, *, holding: Holding | None = None
+) -> list:
+    """The page's targets, each given ``alone`` (what ``holding`` meets the source by itself),
+    ``conditions`` (what the rule asks of it: a minimum result, a recent date), ``starts_on``
+    (the day a version not yet in force starts, else None) and the URLs the row links to."""
     day = day or today()
     rows = list(targets)
     course_url, programme_url, rule_url = (
@@ -261,7 +271,11 @@ def target_facts(targets, day: datetime.date | None = None) -> list:
         target.programme_url = programme_url(target.version.programme_id)
         target.rule_url = rule_url(target.version_id)
         version = target.version
-        paths = getattr(target, "matched_paths", None) or []
+        paths = (
+            [path for path, atom in iter_atoms(version.source) if _names(atom, holding)]
+            if holding is not None
+            else []
+        )
         alone = [path for path in paths if alone_suffices(version.source, path)]
         target.alone = bool(alone)
         shown = (alone or paths or [None])[0]

@@ -38,7 +38,7 @@ def lookup(request):
             page = paginate(
                 request, selectors.accepting_targets(context["holding"]), per_page=PER_PAGE
             )
-            page.object_list = selectors.target_facts(page.object_list)
+            page.object_list = selectors.target_facts(page.object_list, holding=context["holding"])
             context["page"] = page
             context["query"] = filter_query(request)
     if reverse_form.is_bound and reverse_form.is_valid() and reverse_form.cleaned_data["to"]:
