@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import Institution
@@ -25,7 +26,7 @@ from creditbank.errors import InvalidInput, NotAllowed
 from creditbank.text import clean_text
 
 from ..access import writer_institutions
-from ..models import Course, EducationLevel, Programme
+from ..models import Course, EducationLevel, Programme, RuleTarget, RuleVersion
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,31}$")
 NAME_MAX = Programme._meta.get_field("name").max_length
@@ -442,6 +443,30 @@ def course_create(
     return course
 
 
+def granted_credits(course_ids) -> dict[int, Decimal]:
+    """For each of ``course_ids`` that an approved or published rule version targets with
+    credits, the most credits such a version grants for it. A course's credits may not drop
+    below it: a published version never changes, so it would grant more than the course is
+    worth."""
+    return dict(
+        RuleTarget.objects.filter(
+            course_id__in=list(course_ids),
+            credits__isnull=False,
+            version__status__in=[RuleVersion.Status.APPROVED, RuleVersion.Status.PUBLISHED],
+        )
+        .values("course_id")
+        .annotate(most=Max("credits"))
+        .values_list("course_id", "most")
+    )
+
+
+def credits_below_granted_message(granted: Decimal) -> str:
+    return _(
+        "A conversion rule in force grants %(credits)s credits for this course, so it cannot "
+        "have fewer."
+    ) % {"credits": granted}
+
+
 @transaction.atomic
 def course_update(
     *,
@@ -486,6 +511,12 @@ def course_update(
         .exists()
     ):
         raise _code_taken("course")
+    if content["credits"] < locked.credits:
+        granted = granted_credits([locked.pk]).get(locked.pk)
+        if granted is not None and content["credits"] < granted:
+            raise InvalidInput(
+                credits_below_granted_message(granted), field="credits", code="below_granted"
+            )
     current = sorted(locked.programmes.all(), key=lambda p: p.code)
     changed = [key for key, value in content.items() if getattr(locked, key) != value]
     programmes_changed = [p.pk for p in current] != [p.pk for p in chosen]

@@ -391,6 +391,21 @@ def course_import(
     ).values_list("course_id", "programme_id"):
         current_programmes.setdefault(course_id, set()).add(programme_id)
 
+    if "credits" in present:
+        granted = catalogue.granted_credits(c.pk for c in existing.values())
+        below = [
+            Problem(
+                row["row"],
+                str(COLUMN_BY_KEY["credits"].label),
+                catalogue.credits_below_granted_message(granted[existing[row["code"]].pk]),
+            )
+            for row in courses
+            if row["code"] in existing
+            and existing[row["code"]].pk in granted
+            and row["credits"] < granted[existing[row["code"]].pk]
+        ]
+        if below:
+            raise ImportRefused(below)
     result = ImportResult(file_name=file_name, sha256=hashlib.sha256(content).hexdigest())
     now = timezone.now()
     columns = [key for key in catalogue.COURSE_FIELDS if key in present and key != "code"]

@@ -285,3 +285,43 @@ def test_the_centre_administrator_reads_courses_but_never_changes_them(people):
     with pytest.raises(NotAllowed):
         services.course_update(acting_user=people["centre_admin"], course=course, **course_values())
     assert events("course.") == []
+
+
+@pytest.mark.parametrize("status", ["approved", "published"])
+def test_a_course_cannot_be_worth_less_than_a_rule_in_force_grants(people, status):
+    from tests.conversion.factories import publish_directly, rule_version
+
+    course = make_course(people)
+    version = rule_version(
+        institution=course.institution, targets=[(course, Decimal("3"))], author=people["outsider"]
+    )
+    if status == "published":
+        publish_directly(version)
+    else:
+        type(version).objects.filter(pk=version.pk).update(status=status)
+    with pytest.raises(InvalidInput) as caught:
+        services.course_update(
+            acting_user=people["institution_admin"], course=course, **course_values(credits="2")
+        )
+    assert caught.value.field == "credits"
+    course.refresh_from_db()
+    assert course.credits == Decimal("4")
+    assert events("course.update") == []
+    # Down to what the rule grants is fine.
+    services.course_update(
+        acting_user=people["institution_admin"], course=course, **course_values(credits="3")
+    )
+    course.refresh_from_db()
+    assert course.credits == Decimal("3")
+
+
+def test_a_draft_rule_does_not_hold_a_courses_credits(people):
+    from tests.conversion.factories import rule_version
+
+    course = make_course(people)
+    rule_version(institution=course.institution, targets=[(course, Decimal("4"))])
+    services.course_update(
+        acting_user=people["institution_admin"], course=course, **course_values(credits="1")
+    )
+    course.refresh_from_db()
+    assert course.credits == Decimal("1")

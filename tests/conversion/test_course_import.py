@@ -289,3 +289,19 @@ def test_the_template_csv_has_a_byte_order_mark_and_chinese_headings():
     assert content.startswith(b"\xef\xbb\xbf")
     first = content.decode("utf-8-sig").splitlines()[0]
     assert first.startswith("课程代码*,课程名称*,学分*")
+
+
+def test_an_import_cannot_lower_credits_below_what_a_published_rule_grants(people, programmes):
+    from tests.conversion.factories import published_rule_version
+
+    run(people, good_rows())
+    course = Course.objects.get(code="CS101")
+    published_rule_version(institution=course.institution, targets=[(course, Decimal("4"))])
+    rows = good_rows()
+    rows[1][2] = "2"
+    with pytest.raises(importing.ImportRefused) as caught:
+        run(people, rows)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "Credits")]
+    course.refresh_from_db()
+    assert course.credits == Decimal("4.00")
+    assert AuditEvent.objects.filter(action="course.import").count() == 1
