@@ -140,3 +140,15 @@ def test_the_management_list_shows_every_status(client, client_for, people):
     client_for("centre_admin")
     page = client.get(reverse("branches:announcement_manage")).content.decode()
     assert all(f"状态{status}" in page for status in Status.values)
+
+
+@pytest.mark.django_db
+def test_a_web_address_in_an_announcement_is_a_link_and_markup_stays_text(client):
+    announcement = AnnouncementFactory(
+        published=True,
+        body="详见 https://creditbank.example/conversion/rules/7/ 。\n<b>不是标记</b>",
+    )
+    page = client.get(reverse("branches:announcement_detail", args=[announcement.pk]))
+    html = page.content.decode()
+    assert 'href="https://creditbank.example/conversion/rules/7/"' in html
+    assert "&lt;b&gt;不是标记&lt;/b&gt;" in html
