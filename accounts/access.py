@@ -7,6 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from creditbank.errors import NotAllowed
 
 from .models import (
     Institution,
@@ -17,6 +20,13 @@ from .models import (
     invitation_token_hash,
 )
 from .roles import CENTRE_ADMIN, has_role
+
+
+def require_centre_admin(acting_user) -> None:
+    """What a service checks before a step only the centre's administrators take: ``NotAllowed``
+    for anyone else."""
+    if not has_role(acting_user, CENTRE_ADMIN):
+        raise NotAllowed(_("Only a centre administrator may do this."), code="not_allowed")
 
 
 def role_required(*roles: str):

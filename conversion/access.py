@@ -26,10 +26,12 @@ from guardian.shortcuts import get_perms
 from accounts.access import institution_roles
 from accounts.models import Institution, InstitutionStaff
 from accounts.roles import CENTRE_ADMIN, EXPERT, INSTITUTION_ADMIN, INSTITUTION_CLERK, has_role
+from achievements.access import STANDARD_WRITER_ROLES, is_centre_admin, writable_institutions
 
 from .models import Certificate, Course, Programme, RuleOpinion, RuleVersion, SelfStudySubject
 
-WRITER_ROLES = frozenset({InstitutionStaff.Role.ADMIN, InstitutionStaff.Role.CLERK})
+# The same people write an institution's unit standards and its programmes, courses and rules.
+WRITER_ROLES = STANDARD_WRITER_ROLES
 REVIEW_PERMISSION = "review_ruleversion"
 PUBLIC_RULE_STATUSES = (RuleVersion.Status.PUBLISHED, RuleVersion.Status.RETIRED)
 
@@ -56,24 +58,14 @@ def self_study_subject_for(user, pk, *, write: bool = False) -> SelfStudySubject
     return _reference_for(SelfStudySubject, user, pk, write=write)
 
 
-def is_centre_admin(user) -> bool:
-    return user.is_authenticated and has_role(user, CENTRE_ADMIN)
-
-
 def is_expert(user) -> bool:
     return user.is_authenticated and has_role(user, EXPERT)
 
 
 def writer_institutions(user):
     """The approved institutions whose programmes, courses and rules ``user`` may write
-    (administrator or clerk there)."""
-    if not getattr(user, "is_authenticated", False):
-        return Institution.objects.none()
-    return Institution.objects.filter(
-        status=Institution.Status.APPROVED,
-        staff__user=user,
-        staff__role__in=WRITER_ROLES,
-    ).distinct()
+    (administrator or clerk there): those whose unit standards they write."""
+    return writable_institutions(user)
 
 
 def staff_institution_ids(user) -> set[int]:

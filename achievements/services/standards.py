@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require_centre_admin
 from accounts.models import Institution, InstitutionStaff
-from accounts.roles import CENTRE_ADMIN, has_role
+from accounts.roles import CENTRE_ADMIN
 from accounts.services.notices import notice_language, notice_send
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
@@ -79,11 +80,6 @@ def _require_writer(acting_user, standard: UnitStandard) -> None:
             % {"name": institution.name},
             code="institution_not_approved",
         )
-
-
-def _require_centre_admin(acting_user) -> None:
-    if not has_role(acting_user, CENTRE_ADMIN):
-        raise NotAllowed(_("Only a centre administrator may do this."), code="not_allowed")
 
 
 def _lock(standard: UnitStandard) -> UnitStandard:
@@ -167,7 +163,7 @@ def unit_standard_create(
     public until a centre administrator approves it.
     """
     if institution is None:
-        _require_centre_admin(acting_user)
+        require_centre_admin(acting_user)
     else:
         institution = Institution.objects.select_for_update().get(pk=institution.pk)
         if not writable_institutions(acting_user).filter(pk=institution.pk).exists():
@@ -399,7 +395,7 @@ def unit_standard_decide(
     """
     if decision not in ("approve", "reject"):
         raise InvalidInput(_("Unknown decision."), field="decision", code="unknown_decision")
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     reason = _check_reason(reason, required=decision == "reject")
     locked = _lock(standard)
     if is_author(acting_user, locked):
@@ -508,7 +504,7 @@ def unit_standard_retire(*, acting_user, standard: UnitStandard, reason: str) ->
     """A centre administrator withdraws an approved standard from use, with a reason. It stays
     readable (achievements recognised against it keep their reference) but is no longer listed
     and cannot be matched to new achievements."""
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     reason = _check_reason(reason, required=True)
     locked = _lock(standard)
     return _move(
@@ -525,7 +521,7 @@ def unit_standard_retire(*, acting_user, standard: UnitStandard, reason: str) ->
 
 
 def _reference_update(acting_user, obj, action: str, values: dict):
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     before = {k: getattr(locked, k) for k in values}
     changed = [k for k, v in values.items() if before[k] != v]

@@ -13,21 +13,16 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.roles import CENTRE_ADMIN, has_role
+from accounts.access import require_centre_admin
 from achievements.credits import credit_check
 from achievements.models import AchievementCategory
 from creditbank.audit import audit_record
-from creditbank.errors import InvalidInput, NotAllowed
+from creditbank.errors import InvalidInput
 from creditbank.text import clean_text
 
 from ..models import Certificate, SelfStudySubject
 
 SUBJECT_CODE = re.compile(r"^\d{5}$")
-
-
-def _require_centre_admin(acting_user) -> None:
-    if not has_role(acting_user, CENTRE_ADMIN):
-        raise NotAllowed(_("Only a centre administrator may do this."), code="not_allowed")
 
 
 def _certificate_content(*, name: str, grade: str, issuer: str, category, is_active) -> dict:
@@ -70,7 +65,7 @@ def certificate_create(
 ) -> Certificate:
     """A centre administrator adds a certificate that rules may name. Name and grade together
     are unique."""
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     content = _certificate_content(
         name=name, grade=grade, issuer=issuer, category=category, is_active=is_active
     )
@@ -103,7 +98,7 @@ def certificate_update(
 ) -> Certificate:
     """A centre administrator corrects a certificate or takes it out of use. Rules that name it
     keep naming the same certificate (they hold its id)."""
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     locked = (
         Certificate.objects.select_for_update().select_related("category").get(pk=certificate.pk)
     )
@@ -178,7 +173,7 @@ def self_study_subject_create(
     *, acting_user, code: str, name: str, credits: Decimal, is_active: bool = True
 ) -> SelfStudySubject:
     """A centre administrator adds a self-study exam subject by its national code."""
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     content = _subject_content(code=code, name=name, credits=credits, is_active=is_active)
     if SelfStudySubject.objects.filter(code=content["code"]).exists():
         raise _subject_taken()
@@ -207,7 +202,7 @@ def self_study_subject_update(
 ) -> SelfStudySubject:
     """A centre administrator corrects a subject's name or credits, or takes it out of use. The
     code is what rules cite, so it never changes."""
-    _require_centre_admin(acting_user)
+    require_centre_admin(acting_user)
     locked = SelfStudySubject.objects.select_for_update().get(pk=subject.pk)
     content = _subject_content(code=locked.code, name=name, credits=credits, is_active=is_active)
     before = _subject_summary(locked)

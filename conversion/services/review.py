@@ -31,8 +31,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from accounts.access import require_centre_admin
 from accounts.models import Institution, InstitutionStaff, RoleGrant
-from accounts.roles import CENTRE_ADMIN, EXPERT, has_role
+from accounts.roles import EXPERT, has_role
 from accounts.services.notices import notice_language, notice_send
 from branches.models import Announcement
 from branches.services.announcements import announcement_create, announcement_publish
@@ -52,6 +53,7 @@ from ..access import (
 from ..models import RuleOpinion, RuleTarget, RuleVersion
 from ..source import source_check
 from ..validity import superseded_versions, validity_check
+from .rules import version_lock
 
 Status = RuleVersion.Status
 
@@ -74,14 +76,6 @@ PANEL_MAX = 9
 
 
 # --- Shared steps ------------------------------------------------------------------------------
-
-
-def _lock(version: RuleVersion) -> RuleVersion:
-    return (
-        RuleVersion.objects.select_for_update(of=("self",))
-        .select_related("rule", "rule__institution", "programme")
-        .get(pk=version.pk)
-    )
 
 
 def _check_from(locked: RuleVersion, action: str) -> None:
@@ -130,11 +124,6 @@ def _move(
         actor=acting_user, action=event, target=locked, before=before, after=after, note=note
     )
     return locked
-
-
-def _require_centre_admin(acting_user) -> None:
-    if not has_role(acting_user, CENTRE_ADMIN):
-        raise NotAllowed(_("Only a centre administrator may do this."), code="not_allowed")
 
 
 def _require_writer(acting_user, locked: RuleVersion) -> None:
@@ -249,7 +238,7 @@ def rule_submit(*, acting_user, version: RuleVersion) -> RuleVersion:
     its validity against the rule's published versions (``validity.validity_check``) and that it
     has targets. A reason the centre gave when it returned the draft is cleared (the audit log
     keeps it)."""
-    locked = _lock(version)
+    locked = version_lock(version)
     _require_writer(acting_user, locked)
     _check_from(locked, "submit")
     source_check(locked.source)
@@ -279,7 +268,7 @@ def rule_submit(*, acting_user, version: RuleVersion) -> RuleVersion:
 def rule_withdraw(*, acting_user, version: RuleVersion) -> RuleVersion:
     """Take a submitted version, or one in review, back as a draft (its writers). The panel's
     permissions go; opinions given stay with their round."""
-    locked = _lock(version)
+    locked = version_lock(version)
     _require_writer(acting_user, locked)
     _check_from(locked, "withdraw")
     experts = _panel_clear(locked)
@@ -303,8 +292,8 @@ def rule_panel_assign(*, acting_user, version: RuleVersion, experts) -> RuleVers
     Each expert holds the expert role, did not write the version and does not work for the
     target institution; at least one is named, and at least one not on the panel already. Each
     new member is told by a notice."""
-    _require_centre_admin(acting_user)
-    locked = _lock(version)
+    require_centre_admin(acting_user)
+    locked = version_lock(version)
     _check_from(locked, "panel_assign")
     experts = list({expert.pk: expert for expert in experts}.values())
     if not experts:
@@ -395,8 +384,8 @@ def rule_panel_assign(*, acting_user, version: RuleVersion, experts) -> RuleVers
 def rule_return(*, acting_user, version: RuleVersion, reason: str) -> RuleVersion:
     """A centre administrator returns a submitted version, or one in review, to its writers as
     a draft, with a reason they see. The panel's permissions go."""
-    _require_centre_admin(acting_user)
-    locked = _lock(version)
+    require_centre_admin(acting_user)
+    locked = version_lock(version)
     _check_from(locked, "return")
     reason = _check_reason(reason)
     experts = _panel_clear(locked)
@@ -432,7 +421,7 @@ def rule_opinion_give(
     version in review: once a round; a disagreement needs a comment."""
     if not has_role(acting_user, EXPERT):
         raise NotAllowed(_("Only an expert on the panel may give an opinion."), code="not_allowed")
-    locked = _lock(version)
+    locked = version_lock(version)
     _check_from(locked, "opinion")
     if not on_panel(acting_user, locked):
         raise NotAllowed(_("Only an expert on the panel may give an opinion."), code="not_on_panel")
@@ -479,8 +468,8 @@ def rule_approve(*, acting_user, version: RuleVersion, note: str = "") -> RuleVe
     panel has given an opinion. Never an author of the version, nor a member of the target
     institution's staff. When an expert disagreed, ``note`` says why it is approved anyway.
     The panel's permissions go; the version's content is frozen from now on."""
-    _require_centre_admin(acting_user)
-    locked = _lock(version)
+    require_centre_admin(acting_user)
+    locked = version_lock(version)
     _require_checker(acting_user, locked)
     _check_from(locked, "approve")
     _require_institution_approved(locked)
@@ -519,8 +508,8 @@ def rule_publish(*, acting_user, version: RuleVersion) -> RuleVersion:
     Its validity is checked again; the published versions it takes over from end the day
     before it starts (``ends_on``, in the same transaction); the rule is announced on the
     announcements page (in the site's language) and the writers are told."""
-    _require_centre_admin(acting_user)
-    locked = _lock(version)
+    require_centre_admin(acting_user)
+    locked = version_lock(version)
     _require_checker(acting_user, locked, staff_too=False)
     _check_from(locked, "publish")
     _require_institution_approved(locked)
@@ -631,8 +620,8 @@ def _announce(acting_user, version: RuleVersion) -> Announcement:
 def rule_retire(*, acting_user, version: RuleVersion, reason: str) -> RuleVersion:
     """A centre administrator retires a published version, with a reason the writers see. It
     stays readable (marked retired); the lookup no longer offers it."""
-    _require_centre_admin(acting_user)
-    locked = _lock(version)
+    require_centre_admin(acting_user)
+    locked = version_lock(version)
     _check_from(locked, "retire")
     reason = _check_reason(reason)
     retired = _move(

@@ -282,7 +282,9 @@ def rule_create(
     return version
 
 
-def _lock(version: RuleVersion) -> RuleVersion:
+def version_lock(version: RuleVersion) -> RuleVersion:
+    """``version`` read again and locked for the rest of the transaction (every step of drafting
+    and review starts here)."""
     return (
         RuleVersion.objects.select_for_update(of=("self",))
         .select_related("rule", "rule__institution", "programme")
@@ -355,7 +357,7 @@ def rule_new_version(*, acting_user, version: RuleVersion) -> RuleVersion:
     """Start version n+1 of a published rule version as a draft copy (its institution's
     writers only). The published one stays in force until the new one is published; only one
     version of a rule may be open at a time."""
-    locked = _lock(version)
+    locked = version_lock(version)
     _require_writer(acting_user, locked.rule.institution_id)
     return _new_version_of(acting_user, locked)
 
@@ -379,11 +381,11 @@ def rule_version_update(
     versions wait for their decision; retired ones are closed: refused. Targets and atoms are
     replaced; ``acting_user`` becomes one of the version's authors. The title is the rule's,
     shared by all its versions."""
-    locked = _lock(version)
+    locked = version_lock(version)
     _require_writer(acting_user, locked.rule.institution_id)
     if locked.status in (Status.PUBLISHED, Status.APPROVED):
         # The change goes into version n+1 (refused while an approved one waits to be published).
-        locked = _lock(_new_version_of(acting_user, locked))
+        locked = version_lock(_new_version_of(acting_user, locked))
     elif locked.status in (Status.SUBMITTED, Status.IN_REVIEW):
         raise IllegalTransition(
             _("This version is with the centre; it can be changed once it is returned to a draft."),
