@@ -28,6 +28,7 @@ from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,24 @@ class Programme(models.Model):
     )
     description = models.TextField(_("description"), max_length=4000, blank=True)
     is_active = models.BooleanField(_("open for conversion"), default=True)
+    # Caps of the programme (empty: the institution's ``ConversionPolicy``, else none).
+    per_year_credits = models.DecimalField(
+        _("most credits converted per calendar year"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
+    )
+    per_source_credits = models.DecimalField(
+        _("most credits from one source institution"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
+    )
+    certificates_max = models.PositiveSmallIntegerField(
+        _("most certificates counted"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -628,3 +647,404 @@ class RuleOpinion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.reviewer_id} {self.verdict}"
+
+
+# --- Caps an institution declares for all its programmes ---------------------------------------
+
+
+class ConversionPolicy(models.Model):
+    """An institution's caps on conversion for every programme that sets none of its own
+    (``Programme.per_year_credits`` … override them one by one)."""
+
+    institution = models.OneToOneField(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="conversion_policy",
+    )
+    per_year_credits = models.DecimalField(
+        _("most credits converted per calendar year"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
+    )
+    per_source_credits = models.DecimalField(
+        _("most credits from one source institution"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
+    )
+    certificates_max = models.PositiveSmallIntegerField(
+        _("most certificates counted"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("conversion caps of an institution")
+        verbose_name_plural = _("conversion caps of institutions")
+
+    def __str__(self) -> str:
+        return str(self.institution)
+
+
+# --- Conversion applications (转换申请) -----------------------------------------------------------
+
+
+class ConversionApplication(models.Model):
+    """A learner's application (转换申请) to convert holdings into courses of one programme.
+
+    Its lifecycle is written once, in ``conversion.services.applications``::
+
+        submitted → accepted (受理) → with_institution → approved | partly_approved | rejected
+            │  └→ not_accepted                                       └─ appealed → (decided again)
+            └─ withdrawn (by the learner, any time before the decision)
+
+    It pins, at submission, the engine's whole outcome (``trace``) and, per line, the rule
+    version and the line's reasons: a rule retired afterwards changes nothing here.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        NOT_ACCEPTED = "not_accepted", _("Not accepted")
+        WITH_INSTITUTION = "with_institution", _("With the institution")
+        APPROVED = "approved", _("Approved")
+        PARTLY_APPROVED = "partly_approved", _("Partly approved")
+        REJECTED = "rejected", _("Rejected")
+        APPEALED = "appealed", _("Appealed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    number = models.CharField(_("application number"), max_length=24, unique=True)
+    account = models.ForeignKey(
+        "accounts.LearnerAccount",
+        verbose_name=_("learning account"),
+        on_delete=models.PROTECT,
+        related_name="conversion_applications",
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("target institution"),
+        on_delete=models.PROTECT,
+        related_name="conversion_applications",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    # The application date: the engine's "on" (rules in force, "obtained within").
+    applied_on = models.DateField(_("applied on"))
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    # The learner's home branch at submission: its staff may accept the application.
+    branch = models.ForeignKey(
+        "branches.BranchCentre",
+        verbose_name=_("accepting branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # The decision is promised within CREDITBANK_CONVERSION_DUE_WORKING_DAYS of acceptance.
+    due_on = models.DateField(_("decision expected by"), null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("institution reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_reason = models.TextField(_("grounds of appeal"), max_length=2000, blank=True)
+    # Why it was not accepted, or why the learner withdrew it.
+    closing_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    last_reminded_on = models.DateField(_("institution last reminded on"), null=True, blank=True)
+    # The engine's whole outcome at submission (conversion.engine.Outcome.trace()).
+    trace = models.JSONField(_("engine trace"), default=dict)
+
+    class Meta:
+        verbose_name = _("conversion application (转换申请)")
+        verbose_name_plural = _("conversion applications")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            models.Index(fields=["account", "-submitted_at"], name="conv_app_account_idx"),
+            models.Index(
+                fields=["status", "status_changed_at"],
+                name="conv_app_queue_idx",
+                include=["institution", "branch"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ApplicationLine(models.Model):
+    """One target course asked for in an application, decided on its own by a reviewer of the
+    target institution: approved (credits or exemption as the pinned rule version grants) or
+    refused with a reason. An approval above ``CREDITBANK_RECOGNITION_REVIEW_THRESHOLD``
+    credits waits (``confirming``) for a centre administrator other than its decider."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        CONFIRMING = "confirming", _("Awaiting centre re-review")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        APPEALED = "appealed", _("Appealed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Stage(models.TextChoices):
+        FIRST = "first", _("Decision")
+        APPEAL = "appeal", _("Decision on appeal")
+
+    application = models.ForeignKey(
+        ConversionApplication,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="lines",
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("target course"), on_delete=models.PROTECT, related_name="+"
+    )
+    rule_version = models.ForeignKey(
+        RuleVersion,
+        verbose_name=_("rule version"),
+        on_delete=models.PROTECT,
+        related_name="application_lines",
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=RuleTarget.Outcome.choices)
+    credits = models.DecimalField(
+        _("credits"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
+    )
+    # The engine's line at submission (conversion.engine.Line, as in Outcome.trace()).
+    trace = models.JSONField(_("engine trace"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_as = models.CharField(_("decided as"), max_length=32, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("re-reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("re-reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application line")
+        verbose_name_plural = _("application lines")
+        ordering = ["application_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "course"], name="conv_line_course_once"),
+            models.CheckConstraint(
+                condition=(Q(outcome="credits") & Q(credits__gt=0))
+                | (Q(outcome="exemption") & Q(credits__isnull=True)),
+                name="conv_line_credits_match_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(reason=""),
+                name="conv_line_refusal_has_reason",
+            ),
+            # Maker-checker: nobody re-reviews their own approval.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("decided_by")),
+                name="conv_line_re_reviewer_is_not_decider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.course}"
+
+
+class LineHolding(models.Model):
+    """An achievement an application line uses. ``active`` while the line may still convert it
+    (waiting, appealed) or has (approved): the database then refuses a second active use of the
+    achievement at the same institution, so of two applications racing for it exactly one wins."""
+
+    line = models.ForeignKey(
+        ApplicationLine,
+        verbose_name=_("application line"),
+        on_delete=models.PROTECT,
+        related_name="holdings",
+    )
+    achievement = models.ForeignKey(
+        "achievements.Achievement",
+        verbose_name=_("achievement"),
+        on_delete=models.PROTECT,
+        related_name="conversion_uses",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("target institution"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("achievement used by a line")
+        verbose_name_plural = _("achievements used by lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "achievement"], name="conv_holding_once_per_line"
+            ),
+            models.UniqueConstraint(
+                fields=["achievement", "institution"],
+                condition=Q(active=True),
+                name="conv_achievement_once_per_institution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} · {self.achievement_id}"
+
+
+class ApplicationEvent(models.Model):
+    """One step in an application's history (处理记录), as the learner and staff read it."""
+
+    application = models.ForeignKey(
+        ConversionApplication,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    line = models.ForeignKey(
+        ApplicationLine,
+        verbose_name=_("application line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    action = models.CharField(_("action"), max_length=20)
+    status = models.CharField(_("status after"), max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(_("as"), max_length=32, blank=True)
+    actor_unit = models.CharField(_("for"), max_length=120, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application history entry")
+        verbose_name_plural = _("application history")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["application", "created_at"], name="conv_app_event_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.application_id}"
+
+
+class ConversionEntry(models.Model):
+    """One immutable conversion on the ledger (转换记录): credits converted at a target
+    institution, or an exemption (no credits), on an approved application line, citing the
+    line and the rule version. The database refuses UPDATE, DELETE and TRUNCATE (migration
+    ``0004``); ``check_ledger`` proves it agrees with the decisions."""
+
+    class Kind(models.TextChoices):
+        CREDITS = "credits", _("Credits converted")
+        EXEMPTION = "exemption", _("Exemption")
+
+    account = models.ForeignKey(
+        "accounts.LearnerAccount",
+        verbose_name=_("learning account"),
+        on_delete=models.PROTECT,
+        related_name="conversion_entries",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("target institution"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="+"
+    )
+    line = models.OneToOneField(
+        ApplicationLine,
+        verbose_name=_("application line"),
+        on_delete=models.PROTECT,
+        related_name="entry",
+    )
+    rule_version = models.ForeignKey(
+        RuleVersion, verbose_name=_("rule version"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    credits = models.DecimalField(
+        _("credits"),
+        max_digits=CREDIT_DIGITS,
+        decimal_places=CREDIT_PLACES,
+        null=True,
+        blank=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conversion ledger entry (转换记录)")
+        verbose_name_plural = _("conversion ledger entries")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="credits") & Q(credits__gt=0))
+                | (Q(kind="exemption") & Q(credits__isnull=True)),
+                name="conv_entry_credits_match_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="conv_entry_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.credits or ''}".strip()

@@ -115,6 +115,13 @@ CREDITBANK_RECOGNITION_REVIEW_THRESHOLD = Decimal(
 )
 CREDITBANK_APPEAL_DAYS = env.int("CREDITBANK_APPEAL_DAYS", default=14)
 CREDITBANK_REVIEW_DUE_WORKING_DAYS = env.int("CREDITBANK_REVIEW_DUE_WORKING_DAYS", default=15)
+# Conversion (转换): a decision is promised within this many working days of acceptance
+# (Chongqing's 15); an achievement converts at most once at an institution, or at most once
+# anywhere when CREDITBANK_CONVERSION_ONCE_ANYWHERE is on (as Beijing reads its rule).
+CREDITBANK_CONVERSION_DUE_WORKING_DAYS = env.int(
+    "CREDITBANK_CONVERSION_DUE_WORKING_DAYS", default=15
+)
+CREDITBANK_CONVERSION_ONCE_ANYWHERE = env.bool("CREDITBANK_CONVERSION_ONCE_ANYWHERE", default=False)
 # A learning account opened online is verified (real name, ID) within this many working days
 # of its opening; the desks mark older ones overdue and tell the learner the expected date.
 CREDITBANK_VERIFICATION_DUE_WORKING_DAYS = env.int(
@@ -385,6 +392,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "login-guards-prune": {
         "task": "accounts.tasks.login_guards_prune",
+        "schedule": timedelta(days=1),
+    },
+    "conversion-reminders": {
+        "task": "conversion.tasks.conversion_reminders",
         "schedule": timedelta(days=1),
     },
     "credits-expire": {
