@@ -101,6 +101,11 @@ GUARDED_TABLES = [
     "conversion_ruletarget",
     "conversion_ruleatom",
     "conversion_ruleopinion",
+    "conversion_conversionapplication",
+    "conversion_applicationline",
+    "conversion_lineholding",
+    "conversion_applicationevent",
+    "conversion_conversionentry",
     "guardian_userobjectpermission",
 ]
 
@@ -341,6 +346,14 @@ def build_world(people):
     UnitStandardFactory(code="MATRIX-1", approved=True, issuing_institution=my_institution)
     pk.update(_conversion_world(people, my_institution, other_institution, other_admin))
     pk.update(
+        _application_world(
+            people,
+            (my_account, my_institution, my_branch, pk["programme"][0], pk["course"][0]),
+            (other_account, other_institution, other_branch, pk["programme"][1], pk["course"][1]),
+            pk["published_rule"],
+        )
+    )
+    pk.update(
         {
             "returned_achievement": (returned.pk, achievements[1].pk),
             "rejected_achievement": (rejected.pk, achievements[1].pk),
@@ -466,6 +479,63 @@ def _conversion_world(people, my_institution, other_institution, other_admin) ->
     subject = SelfStudySubjectFactory()
     found["certificate"] = [certificate.pk, certificate.pk]
     found["subject"] = [subject.pk, subject.pk]
+    return {name: tuple(pks) for name, pks in found.items()}
+
+
+# Conversion applications of the world, by the status the pages act on: (application status,
+# its line's status, whether the line was decided and by whom: "reviewer" = an outside reviewer).
+APPLICATION_STATES = {
+    "submitted": ("submitted", "pending"),
+    "accepted": ("accepted", "pending"),
+    "with_institution": ("with_institution", "pending"),
+    "confirming": ("with_institution", "confirming"),
+    "rejected": ("rejected", "refused"),
+    "appealed": ("appealed", "appealed"),
+    "approved": ("approved", "approved"),
+}
+
+
+def _application_world(people, own, other, versions) -> dict:
+    """Conversion applications, one per state the pages act on: own = the fixture learner's, to
+    the fixture institution, accepted at the fixture branch; other = another learner's, to
+    another institution, at another branch. Each has one line on the published rule version of
+    its institution, decided (where its state says so) by an outside member of staff."""
+    from django.utils import timezone
+
+    from conversion.models import ApplicationLine, ConversionApplication
+
+    found = {}
+    now = timezone.now()
+    for which, (account, institution, branch, programme_id, course_id) in enumerate((own, other)):
+        decider = UserFactory()
+        for state, (status, line_status) in APPLICATION_STATES.items():
+            application = ConversionApplication.objects.create(
+                number=f"ZS-M{which}-{state[:12]}",
+                account=account,
+                programme_id=programme_id,
+                institution=institution,
+                status=status,
+                applied_on=now.date(),
+                branch=branch,
+                accepted_at=None if status == "submitted" else now,
+                due_on=None if status == "submitted" else now.date(),
+                decided_at=now if status in ("rejected", "appealed", "approved") else None,
+            )
+            decided = line_status in ("confirming", "refused", "appealed", "approved")
+            line = ApplicationLine.objects.create(
+                application=application,
+                course_id=course_id,
+                rule_version_id=versions[which],
+                outcome="credits",
+                credits=Decimal("2.00"),
+                status=line_status,
+                stage="first" if decided else "",
+                decided_by=decider if decided else None,
+                decided_at=now if decided else None,
+                reason="matrix" if line_status in ("refused", "appealed") else "",
+            )
+            found.setdefault(f"{state}_application", []).append(application.pk)
+            found.setdefault(f"{state}_line", []).append(line.pk)
     return {name: tuple(pks) for name, pks in found.items()}
 
 
