@@ -9,7 +9,18 @@ from django.contrib import admin
 
 from creditbank.admin import ReadOnlyAdmin
 
-from .models import Certificate, ConversionRule, Course, Programme, RuleVersion, SelfStudySubject
+from .models import (
+    ApplicationLine,
+    Certificate,
+    ConversionApplication,
+    ConversionEntry,
+    ConversionPolicy,
+    ConversionRule,
+    Course,
+    Programme,
+    RuleVersion,
+    SelfStudySubject,
+)
 
 
 @admin.register(Programme)
@@ -55,3 +66,32 @@ class RuleVersionAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("rule__number", "rule__title")
     list_select_related = ("rule", "programme")
+
+
+@admin.register(ConversionPolicy)
+class ConversionPolicyAdmin(ReadOnlyAdmin):
+    list_display = ("institution", "per_year_credits", "per_source_credits", "certificates_max")
+    list_select_related = ("institution",)
+
+
+@admin.register(ConversionApplication)
+class ConversionApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("number", "institution", "programme", "status", "submitted_at", "due_on")
+    list_filter = ("status",)
+    search_fields = ("number",)
+    list_select_related = ("institution", "programme")
+
+
+@admin.register(ApplicationLine)
+class ApplicationLineAdmin(ReadOnlyAdmin):
+    list_display = ("application", "course", "rule_version", "outcome", "credits", "status")
+    list_filter = ("status", "outcome")
+    search_fields = ("application__number",)
+    list_select_related = ("application", "course", "rule_version__rule")
+
+
+@admin.register(ConversionEntry)
+class ConversionEntryAdmin(ReadOnlyAdmin):
+    list_display = ("line", "institution", "course", "kind", "credits", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("line__application", "institution", "course")

@@ -10,7 +10,7 @@ from achievements.forms.fields import CreditValueField
 from creditbank.fields import OneLineTextField, PlainTextField, SearchField
 
 from ..models import Course, EducationLevel, Programme
-from ..services.catalogue import HOURS_MAX, HOURS_MIN, SHARE_MAX
+from ..services.catalogue import CERTIFICATES_MAX, HOURS_MAX, HOURS_MIN, SHARE_MAX
 from ..services.course_import import MAX_BYTES
 
 LEVEL = pgettext_lazy("education level", "Level")  # 层次 (专科, 本科 …), not a framework level
@@ -57,6 +57,32 @@ class ProgrammeForm(_InstitutionChoice):
         help_text=_(
             "The largest part of the credits to graduate that conversion may supply: at most "
             "50%; your institution may set less."
+        ),
+    )
+    per_year_credits = CreditValueField(
+        label=_("Most credits converted per calendar year"),
+        required=False,
+        help_text=_(
+            "Optional: the most credits one learner may convert at your institution in a "
+            "calendar year. Empty: your institution's general cap, if any."
+        ),
+    )
+    per_source_credits = CreditValueField(
+        label=_("Most credits from one source institution"),
+        required=False,
+        help_text=_(
+            "Optional: the most credits one learner may convert from achievements issued by "
+            "one institution. Empty: your institution's general cap, if any."
+        ),
+    )
+    certificates_max = forms.IntegerField(
+        label=_("Most certificates counted"),
+        required=False,
+        min_value=0,
+        max_value=CERTIFICATES_MAX,
+        help_text=_(
+            "Optional: the most certificates one learner's conversions may count. Empty: your "
+            "institution's general cap, if any."
         ),
     )
     description = PlainTextField(

@@ -41,9 +41,13 @@ PROGRAMME_FIELDS = (
     "field",
     "graduation_credits",
     "conversion_share",
+    "per_year_credits",
+    "per_source_credits",
+    "certificates_max",
     "description",
     "is_active",
 )
+CERTIFICATES_MAX = 99
 COURSE_FIELDS = (
     "code",
     "name",
@@ -158,6 +162,26 @@ def check_conversion_share(value) -> int:
     return int(number)
 
 
+def check_certificates_max(value) -> int | None:
+    """The most certificates a learner's conversions into the programme may count: empty (no
+    cap) or a whole number from 0 to ``CERTIFICATES_MAX``."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > CERTIFICATES_MAX:
+        raise InvalidInput(
+            _("Give a whole number of certificates from 0 to %(max)d, or leave it empty.")
+            % {"max": CERTIFICATES_MAX},
+            field="certificates_max",
+            code="certificates_max",
+        )
+    return int(text)
+
+
+def _optional_credits(value, *, field: str) -> Decimal | None:
+    return None if value in (None, "") else credit_check(value, field=field)
+
+
 def _require_writer(acting_user, institution_id: int) -> Institution:
     institution = writer_institutions(acting_user).filter(pk=institution_id).first()
     if institution is None:
@@ -194,6 +218,9 @@ def _programme_content(
     conversion_share,
     description,
     is_active,
+    per_year_credits=None,
+    per_source_credits=None,
+    certificates_max=None,
 ) -> dict:
     return {
         "code": check_code(code),
@@ -202,9 +229,16 @@ def _programme_content(
         "field": check_field(field),
         "graduation_credits": credit_check(graduation_credits, field="graduation_credits"),
         "conversion_share": check_conversion_share(conversion_share),
+        "per_year_credits": _optional_credits(per_year_credits, field="per_year_credits"),
+        "per_source_credits": _optional_credits(per_source_credits, field="per_source_credits"),
+        "certificates_max": check_certificates_max(certificates_max),
         "description": check_description(description),
         "is_active": bool(is_active),
     }
+
+
+def _text_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _programme_summary(programme: Programme) -> dict:
@@ -215,6 +249,9 @@ def _programme_summary(programme: Programme) -> dict:
         "field": programme.field,
         "graduation_credits": str(programme.graduation_credits),
         "conversion_share": programme.conversion_share,
+        "per_year_credits": _text_or_none(programme.per_year_credits),
+        "per_source_credits": _text_or_none(programme.per_source_credits),
+        "certificates_max": programme.certificates_max,
         "description_chars": len(programme.description),
         "is_active": programme.is_active,
     }
@@ -233,6 +270,9 @@ def programme_create(
     conversion_share: int = SHARE_MAX,
     description: str = "",
     is_active: bool = True,
+    per_year_credits: Decimal | None = None,
+    per_source_credits: Decimal | None = None,
+    certificates_max: int | None = None,
 ) -> Programme:
     """A new programme of ``institution`` (an approved institution where ``acting_user`` is an
     administrator or clerk). The code is unique within the institution; the share of the
@@ -247,6 +287,9 @@ def programme_create(
         conversion_share=conversion_share,
         description=description,
         is_active=is_active,
+        per_year_credits=per_year_credits,
+        per_source_credits=per_source_credits,
+        certificates_max=certificates_max,
     )
     if Programme.objects.filter(institution=institution, code=content["code"]).exists():
         raise _code_taken("programme")
@@ -279,6 +322,9 @@ def programme_update(
     conversion_share: int,
     description: str = "",
     is_active: bool = True,
+    per_year_credits: Decimal | None = None,
+    per_source_credits: Decimal | None = None,
+    certificates_max: int | None = None,
 ) -> Programme:
     """Change a programme (its institution's writers only); ``is_active=False`` closes it to
     conversion, ``True`` opens it again. Only what changed is saved and audited; nothing
@@ -294,6 +340,9 @@ def programme_update(
         conversion_share=conversion_share,
         description=description,
         is_active=is_active,
+        per_year_credits=per_year_credits,
+        per_source_credits=per_source_credits,
+        certificates_max=certificates_max,
     )
     if (
         content["code"] != locked.code
