@@ -40,6 +40,26 @@ in the order of their ids. A holding used by one rule is never used by another; 
 granted by one rule is not granted again by a later rule (that rule grants its other targets
 only). So an achievement never counts twice, and where two rules want it, the richer rule wins.
 
+The search is depth-first — items of a group in order, for each atom the free holdings in id order,
+an "any" / "N of" group taking the first items that can be met together — with backtracking, so
+it is exact; a cheap test first (could the tree be met if holdings could be shared?) skips most
+rules without searching. It stops after ``SEARCH_BUDGET`` placements (the pigeonhole of 30 atoms
+over 50 holdings of one category would otherwise take forever); then the greedy assignment of
+``partial`` is used if it meets the rule, and the rule is not met otherwise.
+
+A rule granting several courses grants them all from one set of holdings. A holding is used by
+one line only (the database holds an achievement to one active use per institution), so the
+holdings go on the first of the rule's granted lines (course code, then id); the rule's other
+lines name that course in ``Line.granted_with`` (reason ``granted_with``) and are applied for
+together with it (``Outcome.companions_missing``).
+
+A course no rule grants gets the line of the rule that comes closest: the fewest missing atoms
+(by a greedy assignment from the holdings still free, taking in an "any" / "N of" group the items
+missing least), then the more credits, then the lower version id. Partial when some atom is met,
+Miss when none is; ``missing`` lists the atoms to add and the reasons say, atom by atom, which
+holding met it, or which holdings stand for it but are too old, have too low a result, are used
+by another line, were converted already, or are over the certificate cap.
+
 Caps (``Caps``)
 ---------------
 Applied in that same order, line by line, each cutting the line's credits to what is left:
@@ -52,8 +72,12 @@ Applied in that same order, line by line, each cutting the line's credits to wha
 - ``certificates``: at most that many certificate holdings (``Holding.is_certificate``) used in
   conversions at the institution (prior ones count); beyond it a certificate holding is not
   available, and the reason says so.
+Every ``Prior`` row counts, converted or still open (an open line holds its credits until it is
+decided). A holding's issuer unknown ("" or "n"): the per-source cap does not apply to it. A
+prior holding the situation does not list counts for no issuer and as no certificate.
 An exemption grants no credits, so only the certificate cap can stop it. A line cut to zero
-credits is a Miss whose reason names the cap.
+credits is a Miss whose reason names the cap; a rule none of whose lines grants anything uses no
+holding (they stay free for other rules).
 
 Availability of a holding
 -------------------------
@@ -65,7 +89,7 @@ already has a conversion for (``Prior.course_id``) is ``converted`` and nothing 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 MATCH = "match"
@@ -178,14 +202,17 @@ REASON_CODES = {
     "atom_too_old": "path, atom, holding, obtained_on (ISO), within_years, earliest (ISO)",
     "atom_result_low": "path, atom, holding, result {kind, value}, min_result",
     "holding_used_elsewhere": "path, atom, holding, by (rule number), version_id",
-    "holding_converted": "path, atom, holding (converted or applied for at the institution, "
-    "or anywhere: anywhere=True)",
+    "holding_converted": "path, atom, holding, open (applied for, not yet decided), anywhere "
+    "(converted or applied for at another institution, with once_anywhere)",
     "certificate_cap": "path, atom, holding, limit",
     "group_short": "path, type, n, met (how many items met), needed",
     "rule_met": "version_id, number, version",
     "cap_cut": "cap ('share' | 'per_year' | 'per_source'), limit, left, cut, issuer (per_source)",
-    "already_converted": "course_id",
-    "granted_by_other_rule": "version_id, number",
+    "already_converted": "course_id, open (an application line still waiting)",
+    "granted_by_other_rule": "version_id, number (another rule also met, granting this course "
+    "once only)",
+    "granted_with": "course_id, version_id (granted by the same rule as that course's line, "
+    "which uses the holdings)",
     "no_rule": "",
 }
 
@@ -203,11 +230,37 @@ class Line:
     holding_ids: tuple[str, ...]  # used by this line (MATCH/PARTIAL-with-credits only)
     missing: tuple[str, ...]  # paths of the atoms still missing (PARTIAL)
     reasons: tuple[Reason, ...]
+    # A rule granting several courses: its holdings are used by the first of its granted lines
+    # (course code, then id); the others name that course here and use no holding themselves.
+    granted_with: int | None = None
 
     @property
     def applicable(self) -> bool:
-        """May the learner apply for it: a match, or a partial one a cap cut but still grants."""
-        return self.status in (MATCH, PARTIAL) and bool(self.holding_ids) and not self.missing
+        """May the learner apply for it: a match, or a partial one a cap cut but still grants.
+        A line granted with another (``granted_with``) is applied for together with it
+        (``Outcome.companions_missing``)."""
+        return (
+            self.status in (MATCH, PARTIAL)
+            and (bool(self.holding_ids) or self.granted_with is not None)
+            and not self.missing
+        )
+
+    def trace(self) -> dict:
+        """This line as JSON-safe data (one element of ``Outcome.trace()["lines"]``)."""
+        data = {
+            "course_id": self.course_id,
+            "status": self.status,
+            "outcome": self.outcome,
+            "credits": _money(self.credits),
+            "full_credits": _money(self.full_credits),
+            "version_id": self.version_id,
+            "holding_ids": list(self.holding_ids),
+            "missing": list(self.missing),
+            "reasons": [{"code": r.code, **r.facts} for r in self.reasons],
+        }
+        if self.granted_with is not None:
+            data["granted_with"] = self.granted_with
+        return data
 
 
 @dataclass(frozen=True)
@@ -223,14 +276,875 @@ class Outcome:
     lines: tuple[Line, ...]  # by course code, then course id
     headroom: Headroom  # after the lines of this outcome
     unused: tuple[str, ...]  # holding ids no line uses, sorted
+    on: datetime.date | None = None
+    institution_id: int | None = None
+    programme_id: int | None = None
+    # (id, title, credits, obtained_on) of every holding of the situation, by id
+    holdings: tuple[tuple[str, str, Decimal, datetime.date | None], ...] = ()
 
     def line_for(self, course_id: int) -> Line | None:
         return next((line for line in self.lines if line.course_id == course_id), None)
 
+    def companions_missing(self, course_ids) -> list[int]:
+        """Of ``course_ids`` (chosen to apply for), the courses granted with another course
+        (``Line.granted_with``) that is not chosen too: the holdings are on that other line, so
+        an application must ask for both."""
+        chosen = set(course_ids)
+        return sorted(
+            line.course_id
+            for line in self.lines
+            if line.course_id in chosen
+            and line.granted_with is not None
+            and line.granted_with not in chosen
+        )
+
     def trace(self) -> dict:
         """The whole outcome as JSON-safe data (Decimals and dates as strings), for pinning."""
-        raise NotImplementedError
+        return {
+            "engine": ENGINE_VERSION,
+            "on": self.on.isoformat() if self.on else None,
+            "institution_id": self.institution_id,
+            "programme_id": self.programme_id,
+            "lines": [line.trace() for line in self.lines],
+            "headroom": {
+                "share_limit": _money(self.headroom.share_limit),
+                "share_left": _money(self.headroom.share_left),
+                "per_year_left": _money(self.headroom.per_year_left),
+                "certificates_left": self.headroom.certificates_left,
+            },
+            "unused": list(self.unused),
+            "holdings": {
+                hid: {
+                    "title": title,
+                    "credits": _money(credits),
+                    "obtained_on": obtained.isoformat() if obtained else None,
+                }
+                for hid, title, credits, obtained in self.holdings
+            },
+        }
+
+
+# === The evaluation =============================================================================
+
+ENGINE_VERSION = 1
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+# The assignment search tries at most this many (atom, holding) placements per rule. A rule of
+# realistic size (a few atoms, a few candidates each) needs a few dozen; the worst the source
+# format allows (30 atoms × 50 holdings all meeting one category, a pigeonhole) would need
+# astronomically many, so past the budget the search stops and the first assignment the
+# greedy pass found (if any) is used — exact below the budget, bounded above it.
+SEARCH_BUDGET = 5000
+MAX_HOLDINGS_PER_REASON = 5  # failing holdings explained per missing atom
+
+GRADE_ORDER = {"不合格": 0, "合格": 1, "中等": 2, "良好": 3, "优秀": 4}
+GRADE_LOW_SCORE = {"优秀": 90, "良好": 80, "中等": 70, "合格": 60, "不合格": 0}
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(CENT))
+
+
+def years_before(on: datetime.date, years: int) -> datetime.date:
+    """``on`` less ``years`` calendar years; 29 February counts back to 28 February."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:
+        return on.replace(year=on.year - years, day=28)
+
+
+def score_grade(score: Decimal) -> str:
+    for grade, low in GRADE_LOW_SCORE.items():
+        if score >= low:
+            return grade
+    return "不合格"
+
+
+def _score(value: str) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def result_meets(kind: str, value: str, minimum: dict) -> bool:
+    """Whether a holding's result (``kind``, ``value``) meets ``minimum`` (see the module's
+    docstring for the comparison table). Callers handle the unknown result (``kind == ""``)."""
+    wanted = minimum.get("kind")
+    if kind == "score":
+        score = _score(value)
+        if score is None:
+            return False
+        if wanted == "pass":
+            return score >= 60
+        if wanted == "score":
+            return score >= Decimal(minimum["value"])
+        return GRADE_ORDER[score_grade(score)] >= GRADE_ORDER.get(minimum["value"], 99)
+    if kind == "grade":
+        if value not in GRADE_ORDER:
+            return False
+        if wanted == "pass":
+            return value != "不合格"
+        if wanted == "score":
+            return GRADE_LOW_SCORE[value] >= Decimal(minimum["value"])
+        return GRADE_ORDER[value] >= GRADE_ORDER.get(minimum["value"], 99)
+    if kind == "pass":
+        if value != "pass":
+            return False
+        if wanted == "pass":
+            return True
+        if wanted == "score":
+            return Decimal(minimum["value"]) <= 60
+        return minimum["value"] == "合格"
+    return False
+
+
+def result_standing(kind: str, value: str) -> tuple[Decimal, int, bool] | None:
+    """A holding's result as (level, rank, passed), computed once per holding, so that
+    ``meets_minimum`` is a comparison: *level* the score (a grade: the lowest score of its band;
+    a pass: 60), *rank* the grade (a score: its band's grade; a pass: 合格), *passed* whether it
+    is a pass. A failed or unreadable result is (-1, -1, False); an unknown one (``kind ==
+    ""``) is None. The same table as ``result_meets``."""
+    if kind == "score":
+        score = _score(value)
+        if score is None:
+            return Decimal(-1), -1, False
+        return score, GRADE_ORDER[score_grade(score)], score >= 60
+    if kind == "grade":
+        if value not in GRADE_ORDER:
+            return Decimal(-1), -1, False
+        return Decimal(GRADE_LOW_SCORE[value]), GRADE_ORDER[value], value != "不合格"
+    if kind == "pass":
+        return (
+            (Decimal(60), GRADE_ORDER["合格"], True)
+            if value == "pass"
+            else (Decimal(-1), -1, False)
+        )
+    return None
+
+
+def meets_minimum(standing: tuple[Decimal, int, bool], minimum: dict) -> bool:
+    wanted = minimum.get("kind")
+    if wanted == "pass":
+        return standing[2]
+    if wanted == "score":
+        return standing[0] >= Decimal(minimum["value"])
+    return standing[1] >= GRADE_ORDER.get(minimum.get("value"), 99)
+
+
+class _Exhausted(Exception):
+    pass
+
+
+class _Evaluation:
+    """One run of ``evaluate``: the sorted inputs, the indexes and the running state."""
+
+    def __init__(self, situation: Situation):
+        self.s = situation
+        self.on = situation.on
+        self.inst = situation.institution_id
+        self.caps = situation.caps
+        # Holdings sorted by id (duplicates of an id: the first in that order counts).
+        seen: dict[str, Holding] = {}
+        for holding in sorted(situation.holdings, key=_holding_key):
+            seen.setdefault(holding.id, holding)
+        self.holdings = list(seen.values())
+        self.by_id = {h.id: i for i, h in enumerate(self.holdings)}
+        self.standings = [result_standing(h.result_kind, h.result_value) for h in self.holdings]
+        self.courses = {c.id: c for c in situation.courses}
+        self.course_order = {
+            c.id: n for n, c in enumerate(sorted(situation.courses, key=lambda c: (c.code, c.id)))
+        }
+        self.prior = sorted(situation.prior, key=_prior_key)
+        self._index()
+        self._prior_state()
+        self.consumed: dict[int, Rule] = {}  # holding index → the rule whose line uses it
+        self.qualified_cache: dict[tuple, list] = {}
+        self.compiled_rules: dict[int, tuple] = {}
+
+    # --- Indexes ------------------------------------------------------------------------------
+
+    def _index(self):
+        self.by_standard: dict[str, list[int]] = {}
+        self.by_category: dict[str, list[int]] = {}
+        self.by_certificate: dict[int, list[int]] = {}
+        self.by_course: dict[int, list[int]] = {}
+        self.by_subject: dict[str, list[int]] = {}
+        for i, h in enumerate(self.holdings):
+            if h.standard:
+                self.by_standard.setdefault(h.standard, []).append(i)
+            if h.category:
+                self.by_category.setdefault(h.category, []).append(i)
+            for pk in h.certificates:
+                self.by_certificate.setdefault(pk, []).append(i)
+            for pk in h.courses:
+                self.by_course.setdefault(pk, []).append(i)
+            for code in h.subjects:
+                self.by_subject.setdefault(code, []).append(i)
+
+    def referenced(self, atom: dict) -> list[int]:
+        """The holdings (indexes, in id order) that stand for what ``atom`` names."""
+        kind = atom.get("kind")
+        if kind == "standard":
+            return self.by_standard.get(atom.get("code"), [])
+        if kind == "category":
+            found = self.by_category.get(atom.get("category"), [])
+            level = atom.get("min_level")
+            if level:
+                found = [
+                    i
+                    for i in found
+                    if self.holdings[i].level is not None and self.holdings[i].level >= level
+                ]
+            return found
+        if kind == "certificate":
+            return self.by_certificate.get(atom.get("certificate"), [])
+        if kind == "course":
+            return self.by_course.get(atom.get("course"), [])
+        if kind == "self_study":
+            return self.by_subject.get(atom.get("subject"), [])
+        return []
+
+    def judged(self, atom: dict) -> list[tuple[int, str | None, tuple[str, ...]]]:
+        """Every referenced holding with the code of the reason it fails the atom's age or
+        result (``None``: it meets them) and what was assumed; cached per atom."""
+        referenced = self.referenced(atom)
+        if not referenced:
+            return []
+        key = _atom_key(atom)
+        cached = self.qualified_cache.get(key)
+        if cached is not None:
+            return cached
+        found = []
+        years = atom.get("within_years")
+        earliest = years_before(self.on, years) if years else None
+        minimum = atom.get("min_result") if atom.get("kind") != "standard" else None
+        holdings, standings = self.holdings, self.standings
+        for i in referenced:
+            assumed, fault = (), None
+            if earliest is not None:
+                obtained = holdings[i].obtained_on
+                if obtained is None:
+                    assumed = ("date",)
+                elif obtained < earliest:
+                    fault = "atom_too_old"
+            if fault is None and minimum:
+                standing = standings[i]
+                if standing is None:
+                    assumed = (*assumed, "result")
+                elif not meets_minimum(standing, minimum):
+                    fault = "atom_result_low"
+            found.append((i, fault, assumed))
+        self.qualified_cache[key] = found
+        return found
+
+    def fault_facts(self, code: str, atom: dict, h: Holding) -> dict:
+        if code == "atom_too_old":
+            years = atom["within_years"]
+            return {
+                "obtained_on": h.obtained_on.isoformat(),
+                "within_years": years,
+                "earliest": years_before(self.on, years).isoformat(),
+            }
+        return {
+            "result": {"kind": h.result_kind, "value": h.result_value},
+            "min_result": atom.get("min_result"),
+        }
+
+    # --- What was converted before -------------------------------------------------------------
+
+    def _prior_state(self):
+        caps, inst = self.caps, self.inst
+        self.blocked: dict[int, Prior] = {}
+        self.converted: dict[int, Prior] = {}
+        share_used = year_used = ZERO
+        source_used: dict[str, Decimal] = {}
+        certificates: set[int] = set()
+        for prior in self.prior:
+            here = prior.institution_id == inst
+            indexes = [self.by_id[h] for h in sorted(set(prior.holding_ids)) if h in self.by_id]
+            if here or caps.once_anywhere:
+                for i in indexes:
+                    current = self.blocked.get(i)
+                    # Prefer naming a conversion at the institution over one elsewhere.
+                    if current is None or (here and current.institution_id != inst):
+                        self.blocked[i] = prior
+            if here and prior.course_id is not None and prior.course_id in self.courses:
+                self.converted.setdefault(prior.course_id, prior)
+            credits = prior.credits or ZERO
+            if prior.in_programme:
+                share_used += credits
+            if here:
+                if prior.on.year == self.on.year:
+                    year_used += credits
+                for issuer in sorted({self.holdings[i].issuer for i in indexes} - {"", "n"}):
+                    source_used[issuer] = source_used.get(issuer, ZERO) + credits
+                certificates.update(i for i in indexes if self.holdings[i].is_certificate)
+        self.share_limit = (
+            Decimal(self.s.graduation_credits) * Decimal(caps.share_percent) / 100
+        ).quantize(CENT)
+        self.share_left = max(ZERO, self.share_limit - share_used)
+        self.year_left = None if caps.per_year is None else max(ZERO, caps.per_year - year_used)
+        self.source_used = source_used
+        self.certificates_left = (
+            None if caps.certificates is None else max(0, caps.certificates - len(certificates))
+        )
+
+    def source_left(self, issuer: str) -> Decimal:
+        return max(ZERO, self.caps.per_source - self.source_used.get(issuer, ZERO))
+
+    # --- Availability --------------------------------------------------------------------------
+
+    def free(self, i: int) -> bool:
+        return i not in self.blocked and i not in self.consumed
+
+    def compiled(self, rule: Rule) -> tuple[dict, dict, dict, _Node]:
+        """``rule``'s atoms by path, each atom's judged holdings, the holdings meeting it
+        (ignoring availability) by path, and its tree as ``_Node``s; once per rule."""
+        found = self.compiled_rules.get(rule.version_id)
+        if found is None:
+            atoms: dict[str, dict] = {}
+            tree = _compile(rule.source or {}, "", atoms)
+            judged = {path: self.judged(atom) for path, atom in atoms.items()}
+            qualified = {
+                path: [i for i, fault, _a in items if fault is None]
+                for path, items in judged.items()
+            }
+            found = self.compiled_rules[rule.version_id] = (atoms, judged, qualified, tree)
+        return found
+
+    def candidates(self, rule: Rule) -> dict[str, list[int]]:
+        """By atom path, the holdings that meet the atom and are free now, in id order."""
+        blocked, consumed = self.blocked, self.consumed
+        return {
+            path: [i for i in items if i not in blocked and i not in consumed]
+            for path, items in self.compiled(rule)[2].items()
+        }
+
+    # --- The assignment search -----------------------------------------------------------------
+
+    def search(self, rule: Rule) -> dict[str, int] | None:
+        """An assignment path → holding meeting the rule's source, no holding twice, at most
+        ``certificates_left`` certificate holdings; the first in depth-first order (items in
+        order, holdings by id), or None."""
+        _atoms, _judged, qualified, tree = self.compiled(rule)
+        if not tree.feasible(qualified):
+            return None
+        cands = self.candidates(rule)
+        if not tree.feasible(cands):
+            return None
+        cert_left = self.certificates_left
+        holdings = self.holdings
+        assign: dict[str, int] = {}
+        used: set[int] = set()
+        steps = [0]
+        certs = [0]
+
+        def sat(node: _Node, cont):
+            if node.items is None:
+                path = node.path
+                for i in cands[path]:
+                    if i in used:
+                        continue
+                    is_cert = holdings[i].is_certificate
+                    if is_cert and cert_left is not None and certs[0] >= cert_left:
+                        continue
+                    steps[0] += 1
+                    if steps[0] > SEARCH_BUDGET:
+                        raise _Exhausted
+                    used.add(i)
+                    certs[0] += is_cert
+                    assign[path] = i
+                    if cont():
+                        return True
+                    del assign[path]
+                    certs[0] -= is_cert
+                    used.discard(i)
+                return False
+            items, needed = node.items, node.needed
+            if node.type == "all":
+
+                def chain(k):
+                    if k == len(items):
+                        return cont()
+                    return sat(items[k], lambda: chain(k + 1))
+
+                return chain(0)
+
+            def pick(k, count):
+                if count >= needed:
+                    return cont()
+                if len(items) - k < needed - count:
+                    return False
+                if sat(items[k], lambda: pick(k + 1, count + 1)):
+                    return True
+                return pick(k + 1, count)
+
+            return pick(0, 0)
+
+        try:
+            if sat(tree, lambda: True):
+                return dict(assign)
+            return None
+        except _Exhausted:
+            partial = self.partial(rule)
+            return partial["assign"] if not partial["missing"] else None
+
+    # --- The closest partial assignment ---------------------------------------------------------
+
+    def partial(self, rule: Rule) -> dict:
+        """A greedy assignment meeting as much of the rule's source as it can, from the free
+        holdings: {"assign": path → holding, "missing": [path], "short": [group facts]}. In an
+        "any" or "N of" group the items with the fewest missing atoms are taken."""
+        tree = self.compiled(rule)[3]
+        cands = self.candidates(rule)
+        holdings, cert_left = self.holdings, self.certificates_left
+
+        def walk(node: _Node, used: set, certs: int):
+            """→ (assign, missing, short, certs)"""
+            if node.items is None:
+                for i in cands[node.path]:
+                    if i in used:
+                        continue
+                    is_cert = holdings[i].is_certificate
+                    if is_cert and cert_left is not None and certs >= cert_left:
+                        continue
+                    return {node.path: i}, [], [], certs + is_cert
+                return {}, [node.path], [], certs
+            items, needed = node.items, node.needed
+            if node.type == "all":
+                chosen = range(len(items))
+            else:
+                trials = sorted(
+                    (len(walk(item, set(used), certs)[1]), k) for k, item in enumerate(items)
+                )
+                chosen = sorted(k for _m, k in trials[:needed])
+            assign, missing, short = {}, [], []
+            met = 0
+            used = set(used)
+            for k in chosen:
+                a, m, s, certs = walk(items[k], used, certs)
+                assign.update(a)
+                used.update(a.values())
+                missing.extend(m)
+                short.extend(s)
+                met += not m
+            if met < needed and node.type != "all":  # an "all" group: its atoms say it
+                short.append(
+                    {
+                        "path": node.path,
+                        "type": node.type,
+                        "n": node.n,
+                        "met": met,
+                        "needed": needed,
+                    }
+                )
+            return assign, missing, short, certs
+
+        assign, missing, short, _c = walk(tree, set(), 0)
+        return {"assign": assign, "missing": missing, "short": short}
+
+
+class _Node:
+    """A node of a rule's source, compiled once: an atom (``items`` None) or a group."""
+
+    __slots__ = ("path", "type", "n", "needed", "items")
+
+    def __init__(self, path, type_, n, needed, items):
+        self.path, self.type, self.n, self.needed, self.items = path, type_, n, needed, items
+
+    def feasible(self, cands: dict) -> bool:
+        """Whether it could be met if holdings could be shared (a cheap test first)."""
+        if self.items is None:
+            return bool(cands[self.path])
+        needed = self.needed
+        if needed == 0:
+            return True
+        met = 0
+        for item in self.items:
+            if item.feasible(cands):
+                met += 1
+                if met >= needed:
+                    return True
+            elif self.type == "all":
+                return False
+        return False
+
+
+def _compile(node: dict, path: str, atoms: dict) -> _Node:
+    """``node`` as ``_Node``s; its atoms go into ``atoms`` by path, in reading order."""
+    if node.get("type") == "atom":
+        atoms[path] = node
+        return _Node(path, "atom", None, 1, None)
+    items = tuple(
+        _compile(item, f"{path}.{k}" if path else str(k), atoms)
+        for k, item in enumerate(node.get("items", ()))
+    )
+    return _Node(path, node.get("type"), node.get("n"), _needed(node), items)
+
+
+def _holding_key(h: Holding):
+    return (h.id, h.title, h.obtained_on or datetime.date.min, str(h.credits))
+
+
+def _prior_key(p: Prior):
+    return (
+        p.institution_id,
+        -1 if p.course_id is None else p.course_id,
+        p.in_programme,
+        p.on,
+        str(p.credits),
+        p.is_open,
+        tuple(sorted(p.holding_ids)),
+    )
+
+
+def _atom_key(atom: dict) -> tuple:
+    result = atom.get("min_result") or {}
+    return (
+        atom.get("kind"),
+        atom.get("code"),
+        atom.get("category"),
+        atom.get("min_level"),
+        atom.get("certificate"),
+        atom.get("course"),
+        atom.get("subject"),
+        atom.get("within_years"),
+        result.get("kind"),
+        str(result.get("value")),
+    )
+
+
+def _child(path: str, index: int) -> str:
+    return f"{path}.{index}" if path else str(index)
+
+
+def _needed(node: dict) -> int:
+    kind = node.get("type")
+    count = len(node.get("items", ()))
+    if kind == "all":
+        return count
+    if kind == "any":
+        return min(1, count)
+    return max(0, min(int(node.get("n") or 1), count))
+
+
+def _rule_order(rule: Rule, open_targets: list[Target]):
+    credits = sum((t.credits or ZERO for t in open_targets if t.outcome == CREDITS), ZERO)
+    exemptions = sum(1 for t in open_targets if t.outcome == EXEMPTION)
+    return (-credits, -exemptions, rule.number, rule.version_id)
 
 
 def evaluate(situation: Situation) -> Outcome:
-    raise NotImplementedError
+    """What ``situation``'s holdings convert into (see the module's docstring)."""
+    ev = _Evaluation(situation)
+    rules = sorted(situation.rules, key=lambda r: r.version_id)
+    targets_of: dict[int, list[Target]] = {}
+    targeted: dict[int, list[tuple[Rule, Target]]] = {}  # course → (rule, target) by version
+    for rule in rules:
+        seen_courses = set()
+        own = []
+        for target in sorted(rule.targets, key=lambda t: (t.course_id, t.outcome)):
+            if target.course_id in ev.courses and target.course_id not in seen_courses:
+                seen_courses.add(target.course_id)
+                own.append(target)
+        own.sort(key=lambda t: ev.course_order[t.course_id])
+        targets_of[rule.version_id] = own
+        for target in own:
+            targeted.setdefault(target.course_id, []).append((rule, target))
+
+    lines: dict[int, Line] = {}
+    extra: dict[int, list[Reason]] = {}  # more reasons for granted lines
+    cut_to_zero: dict[int, list[tuple[Rule, Target, dict, list[Reason]]]] = {}
+
+    # Converted already.
+    for course_id, prior in ev.converted.items():
+        if course_id in targeted:
+            lines[course_id] = Line(
+                course_id=course_id,
+                status=CONVERTED,
+                outcome=None,
+                credits=None,
+                full_credits=None,
+                version_id=None,
+                holding_ids=(),
+                missing=(),
+                reasons=(
+                    Reason("already_converted", {"course_id": course_id, "open": prior.is_open}),
+                ),
+            )
+
+    open_of = {
+        rule.version_id: [t for t in targets_of[rule.version_id] if t.course_id not in ev.converted]
+        for rule in rules
+    }
+
+    def open_targets(rule):
+        return open_of[rule.version_id]
+
+    order = sorted(
+        (rule for rule in rules if open_targets(rule)),
+        key=lambda rule: _rule_order(rule, open_targets(rule)),
+    )
+    for rule in order:
+        todo = [t for t in open_targets(rule) if t.course_id not in lines]
+        if not todo:
+            continue
+        assign = ev.search(rule)
+        if assign is None:
+            continue
+        for target in open_targets(rule):
+            granted = lines.get(target.course_id)
+            if granted is not None and granted.status != CONVERTED and target not in todo:
+                extra.setdefault(target.course_id, []).append(
+                    Reason(
+                        "granted_by_other_rule",
+                        {"version_id": rule.version_id, "number": rule.number},
+                    )
+                )
+        used = sorted(set(assign.values()))
+        issuers = sorted({ev.holdings[i].issuer for i in used} - {"", "n"})
+        met = _met_reasons(ev, rule, assign)
+        granted_lines = []
+        for target in todo:
+            cuts: list[Reason] = []
+            if target.outcome == EXEMPTION:
+                credits = None
+            else:
+                credits = target.credits or ZERO
+                credits = _cut(credits, "share", ev.share_limit, ev.share_left, cuts)
+                if ev.year_left is not None:
+                    credits = _cut(credits, "per_year", ev.caps.per_year, ev.year_left, cuts)
+                if ev.caps.per_source is not None:
+                    for issuer in issuers:
+                        credits = _cut(
+                            credits,
+                            "per_source",
+                            ev.caps.per_source,
+                            ev.source_left(issuer),
+                            cuts,
+                            issuer=issuer,
+                        )
+                if credits <= 0:
+                    cut_to_zero.setdefault(target.course_id, []).append(
+                        (rule, target, assign, met + cuts)
+                    )
+                    continue
+                ev.share_left -= credits
+                if ev.year_left is not None:
+                    ev.year_left -= credits
+                for issuer in issuers:
+                    ev.source_used[issuer] = ev.source_used.get(issuer, ZERO) + credits
+            granted_lines.append((target, credits, cuts))
+        if not granted_lines:
+            continue  # caps left nothing: the holdings stay free for other rules
+        first = granted_lines[0][0].course_id
+        for i in used:
+            ev.consumed[i] = rule
+        if ev.certificates_left is not None:
+            ev.certificates_left -= sum(1 for i in used if ev.holdings[i].is_certificate)
+        for target, credits, cuts in granted_lines:
+            is_first = target.course_id == first
+            companion = (
+                []
+                if is_first
+                else [
+                    Reason(
+                        "granted_with",
+                        {"course_id": first, "version_id": rule.version_id},
+                    )
+                ]
+            )
+            lines[target.course_id] = Line(
+                course_id=target.course_id,
+                status=PARTIAL if cuts else MATCH,
+                outcome=target.outcome,
+                credits=credits,
+                full_credits=target.credits if target.outcome == CREDITS else None,
+                version_id=rule.version_id,
+                holding_ids=tuple(ev.holdings[i].id for i in used) if is_first else (),
+                missing=(),
+                reasons=(
+                    Reason(
+                        "rule_met",
+                        {
+                            "version_id": rule.version_id,
+                            "number": rule.number,
+                            "version": rule.version,
+                        },
+                    ),
+                    *met,
+                    *cuts,
+                    *companion,
+                ),
+                granted_with=None if is_first else first,
+            )
+
+    # Lines not granted: the rule that comes closest.
+    partial_cache: dict[int, dict] = {}
+    for course_id, pairs in targeted.items():
+        if course_id in lines:
+            continue
+        if course_id in cut_to_zero:
+            rule, target, _assign, reasons = cut_to_zero[course_id][0]
+            lines[course_id] = Line(
+                course_id=course_id,
+                status=MISS,
+                outcome=target.outcome,
+                credits=None,
+                full_credits=target.credits,
+                version_id=rule.version_id,
+                holding_ids=(),
+                missing=(),
+                reasons=(
+                    Reason(
+                        "rule_met",
+                        {
+                            "version_id": rule.version_id,
+                            "number": rule.number,
+                            "version": rule.version,
+                        },
+                    ),
+                    *reasons,
+                ),
+            )
+            continue
+        best = None
+        for rule, target in pairs:
+            found = partial_cache.get(rule.version_id)
+            if found is None:
+                found = partial_cache[rule.version_id] = ev.partial(rule)
+                if not found["missing"]:  # only when the bounded search gave up
+                    found["missing"] = [""]
+            key = (
+                len(found["missing"]),
+                -(target.credits or ZERO),
+                rule.version_id,
+            )
+            if best is None or key < best[0]:
+                best = (key, rule, target, found)
+        if best is None:
+            continue
+        _key, rule, target, found = best
+        lines[course_id] = Line(
+            course_id=course_id,
+            status=PARTIAL if found["assign"] else MISS,
+            outcome=target.outcome,
+            credits=None,
+            full_credits=target.credits,
+            version_id=rule.version_id,
+            holding_ids=(),
+            missing=tuple(found["missing"]),
+            reasons=tuple(_partial_reasons(ev, rule, found)),
+        )
+
+    for course_id, reasons in extra.items():
+        line = lines[course_id]
+        lines[course_id] = replace(line, reasons=(*line.reasons, *reasons))
+
+    ordered = tuple(lines[c] for c in sorted(lines, key=lambda c: ev.course_order[c]))
+    used_ids = {hid for line in ordered for hid in line.holding_ids}
+    return Outcome(
+        lines=ordered,
+        headroom=Headroom(
+            share_limit=ev.share_limit,
+            share_left=ev.share_left,
+            per_year_left=ev.year_left,
+            certificates_left=ev.certificates_left,
+        ),
+        unused=tuple(h.id for h in ev.holdings if h.id not in used_ids),
+        on=situation.on,
+        institution_id=situation.institution_id,
+        programme_id=situation.programme_id,
+        holdings=tuple((h.id, h.title, h.credits, h.obtained_on) for h in ev.holdings),
+    )
+
+
+def _cut(credits, cap, limit, left, cuts, *, issuer=None) -> Decimal:
+    if credits <= left:
+        return credits
+    kept = max(ZERO, left)
+    facts = {
+        "cap": cap,
+        "limit": _money(limit),
+        "left": _money(kept),
+        "cut": _money(credits - kept),
+    }
+    if issuer is not None:
+        facts["issuer"] = issuer
+    cuts.append(Reason("cap_cut", facts))
+    return kept
+
+
+def _met_reasons(ev: _Evaluation, rule: Rule, assign: dict[str, int]) -> list[Reason]:
+    atoms, judged, _q, _t = ev.compiled(rule)
+    reasons = []
+    for path in sorted(assign, key=_path_key):
+        i = assign[path]
+        assumed = next(a for j, _f, a in judged[path] if j == i)
+        reasons.append(
+            Reason(
+                "atom_met",
+                {
+                    "path": path,
+                    "atom": atoms[path],
+                    "holding": ev.holdings[i].id,
+                    "assumed": list(assumed),
+                },
+            )
+        )
+    return reasons
+
+
+def _path_key(path: str):
+    return tuple(int(p) for p in path.split(".")) if path else ()
+
+
+def _partial_reasons(ev: _Evaluation, rule: Rule, found: dict) -> list[Reason]:
+    atoms, judged, _q, _t = ev.compiled(rule)
+    reasons = _met_reasons(ev, rule, found["assign"])
+    taken = set(found["assign"].values())
+    cap_reached = ev.certificates_left is not None and ev.certificates_left <= sum(
+        1 for i in taken if ev.holdings[i].is_certificate
+    )
+    for path in sorted((p for p in found["missing"] if p in atoms), key=_path_key):
+        atom = atoms[path]
+        explained = []
+        for i, fault, _assumed in judged[path]:
+            if len(explained) >= MAX_HOLDINGS_PER_REASON:
+                break
+            h = ev.holdings[i]
+            base = {"path": path, "atom": atom, "holding": h.id}
+            if fault is not None:
+                explained.append(Reason(fault, {**base, **ev.fault_facts(fault, atom, h)}))
+            elif i in ev.blocked:
+                prior = ev.blocked[i]
+                explained.append(
+                    Reason(
+                        "holding_converted",
+                        {
+                            **base,
+                            "anywhere": prior.institution_id != ev.inst,
+                            "open": prior.is_open,
+                        },
+                    )
+                )
+            elif i in ev.consumed:
+                other = ev.consumed[i]
+                explained.append(
+                    Reason(
+                        "holding_used_elsewhere",
+                        {**base, "by": other.number, "version_id": other.version_id},
+                    )
+                )
+            elif i in taken:
+                continue  # it meets another atom of this rule
+            elif h.is_certificate and ev.certificates_left is not None and cap_reached:
+                explained.append(Reason("certificate_cap", {**base, "limit": ev.caps.certificates}))
+        if not explained:
+            explained.append(Reason("atom_missing", {"path": path, "atom": atom}))
+        reasons.extend(explained)
+    for short in sorted(found["short"], key=lambda s: _path_key(s["path"])):
+        reasons.append(Reason("group_short", dict(short)))
+    return reasons
