@@ -14,21 +14,55 @@ Who is who here:
   permission ``conversion.review_ruleversion`` on the version) or after they gave an opinion.
 """
 
+from datetime import date, timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, Exists, OuterRef, Subquery
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_perms
 
 from accounts.access import institution_roles
-from accounts.models import Institution, InstitutionStaff
-from accounts.roles import CENTRE_ADMIN, EXPERT, INSTITUTION_ADMIN, INSTITUTION_CLERK, has_role
-from achievements.access import STANDARD_WRITER_ROLES, is_centre_admin, writable_institutions
+from accounts.models import Institution, InstitutionStaff, LearnerAccount
+from accounts.roles import (
+    BRANCH_MANAGER,
+    BRANCH_STAFF,
+    CENTRE_ADMIN,
+    EXPERT,
+    INSTITUTION_ADMIN,
+    INSTITUTION_CLERK,
+    INSTITUTION_REVIEWER,
+    LEARNER,
+    has_role,
+)
+from achievements.access import (
+    STANDARD_WRITER_ROLES,
+    Capacity,
+    _member_institution_ids,
+    _member_institution_roles,
+    is_centre_admin,
+    writable_institutions,
+)
+from branches.access import staff_branch_ids
+from branches.selectors import branch_staff_role
+from creditbank.workdays import add_working_days
 
-from .models import Certificate, Course, Programme, RuleOpinion, RuleVersion, SelfStudySubject
+from .models import (
+    ApplicationEvent,
+    ApplicationLine,
+    Certificate,
+    ConversionApplication,
+    Course,
+    Programme,
+    RuleOpinion,
+    RuleVersion,
+    SelfStudySubject,
+)
 
 # The same people write an institution's unit standards and its programmes, courses and rules.
 WRITER_ROLES = STANDARD_WRITER_ROLES
@@ -85,6 +119,19 @@ def _institution_reader(user, institution_id: int, *, write: bool) -> None:
             raise PermissionDenied
         return
     raise Http404
+
+
+def caps_institution_for(user, pk, *, write: bool = False) -> Institution:
+    """An institution whose general conversion caps (``ConversionPolicy``) ``user`` reads: its
+    staff and centre administrators; its administrators and clerks write. 404 for anyone
+    else."""
+    institution = get_object_or_404(
+        Institution.objects.select_related("conversion_policy"),
+        pk=pk,
+        status=Institution.Status.APPROVED,
+    )
+    _institution_reader(user, institution.pk, write=write)
+    return institution
 
 
 def programme_for(user, pk, *, write: bool = False) -> Programme:
@@ -423,3 +470,348 @@ def programmes_for(user):
 def courses_for(user):
     """The courses ``user`` may list on the management pages (see ``course_for``)."""
     return _kept_by(Course.objects.select_related("institution"), user)
+
+
+# --- Conversion applications ------------------------------------------------------------------
+# An application's steps (written once; ``conversion.services.applications`` is the only module
+# that changes a status): step → (the application statuses it starts from, the status it leads
+# to; ``None`` when the step decides it — a line's decision settles the application once no
+# line is open — or leaves it as it is).
+#
+#   submitted ──accept──→ accepted ──take──→ with_institution ──decide / confirm──→ approved |
+#       │ └──decline──→ not_accepted                      partly_approved | rejected ──appeal──→
+#       └── withdraw (submitted, accepted, with_institution: while no line is decided)  appealed
+#   appealed ──decide / confirm──→ approved | partly_approved | rejected (no second appeal)
+
+_App = ConversionApplication.Status
+_Line = ApplicationLine.Status
+
+APPLICATION_TRANSITIONS = {
+    "submit": (frozenset(), _App.SUBMITTED),
+    "accept": (frozenset({_App.SUBMITTED}), _App.ACCEPTED),
+    "decline": (frozenset({_App.SUBMITTED}), _App.NOT_ACCEPTED),
+    "take": (frozenset({_App.ACCEPTED}), _App.WITH_INSTITUTION),
+    "decide": (frozenset({_App.ACCEPTED, _App.WITH_INSTITUTION, _App.APPEALED}), None),
+    "confirm": (frozenset({_App.WITH_INSTITUTION, _App.APPEALED}), None),
+    "send_back": (frozenset({_App.WITH_INSTITUTION, _App.APPEALED}), None),
+    "withdraw": (
+        frozenset({_App.SUBMITTED, _App.ACCEPTED, _App.WITH_INSTITUTION}),
+        _App.WITHDRAWN,
+    ),
+    "appeal": (frozenset({_App.PARTLY_APPROVED, _App.REJECTED}), _App.APPEALED),
+    "remind": (frozenset({_App.ACCEPTED, _App.WITH_INSTITUTION}), None),
+}
+# A line's steps: step → (the line statuses it starts from, where it leads; ``None``: decided by
+# the step — approved, confirming above the re-review threshold, refused; sent back to pending,
+# or to appealed on appeal).
+LINE_TRANSITIONS = {
+    "decide": (frozenset({_Line.PENDING, _Line.APPEALED}), None),
+    "confirm": (frozenset({_Line.CONFIRMING}), _Line.APPROVED),
+    "send_back": (frozenset({_Line.CONFIRMING}), None),
+    "withdraw": (frozenset({_Line.PENDING}), _Line.WITHDRAWN),
+    "appeal": (frozenset({_Line.REFUSED}), _Line.APPEALED),
+}
+# The application statuses a line decision on a pending line, and on an appealed one, needs.
+FIRST_DECISION_STATUSES = frozenset({_App.ACCEPTED, _App.WITH_INSTITUTION})
+DECIDED_STATUSES = frozenset({_App.APPROVED, _App.PARTLY_APPROVED, _App.REJECTED})
+# The steps that make someone a participant in an application's decision: they never decide
+# its appeal.
+DECISION_STEPS = ("take", "decide", "confirm", "send_back")
+APPLICATION_QUEUES = ("accept", "decide", "confirm")
+
+LEARNER_APPLICATION_ACTIONS = frozenset({"submit", "withdraw", "appeal"})
+ACCEPT_ACTIONS = frozenset({"accept", "decline"})
+
+
+def _is_applicant(user, application: ConversionApplication) -> bool:
+    return user.is_authenticated and application.account.user_id == user.pk
+
+
+def application_participants(application: ConversionApplication) -> set[int]:
+    """Everyone who took, decided, re-reviewed or sent back anything of the application."""
+    return set(
+        application.events.filter(action__in=DECISION_STEPS, actor__isnull=False).values_list(
+            "actor_id", flat=True
+        )
+    )
+
+
+def application_capacity(user, application: ConversionApplication, action: str):
+    """The capacity (``achievements.access.Capacity``) in which ``user`` may take ``action``
+    (``APPLICATION_TRANSITIONS``) on ``application``, whatever its status, or ``None``.
+
+    The learner submits, withdraws and appeals. Branch staff of the application's branch (the
+    learner's home branch at submission), or a clerk of the target institution while it is an
+    approved, active alliance member, accept or decline it; a reviewer of that member
+    institution takes it. Nobody acts as staff on an application of their own."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    owner = _is_applicant(user, application)
+    if action in LEARNER_APPLICATION_ACTIONS:
+        return Capacity(LEARNER) if owner else None
+    if owner:
+        return None
+    institution = application.institution
+    roles = _member_institution_roles(user, institution)
+    if action in ACCEPT_ACTIONS:
+        if application.branch_id is not None and application.branch_id in staff_branch_ids(user):
+            found = branch_staff_role(user, application.branch_id)
+            if found is not None:
+                return Capacity(*found)
+        if InstitutionStaff.Role.CLERK in roles:
+            return Capacity(INSTITUTION_CLERK, institution.name)
+        return None
+    if action == "take" and InstitutionStaff.Role.REVIEWER in roles:
+        return Capacity(INSTITUTION_REVIEWER, institution.name)
+    return None
+
+
+def line_capacity(user, line: ApplicationLine, action: str):
+    """The capacity in which ``user`` may take ``action`` (``decide``, ``confirm``,
+    ``send_back``) on ``line``, whatever its status, or ``None``.
+
+    A reviewer of the target member institution decides; an appealed line only one who took no
+    part in the application's decision so far (``DECISION_STEPS``). A centre administrator
+    re-reviews an approval above the threshold, never the one who made it (maker-checker).
+    Nobody acts on a line of their own application."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    application = line.application
+    if _is_applicant(user, application):
+        return None
+    if action == "decide":
+        institution = application.institution
+        if InstitutionStaff.Role.REVIEWER not in _member_institution_roles(user, institution):
+            return None
+        if line.status == _Line.APPEALED and user.pk in application_participants(application):
+            return None
+        return Capacity(INSTITUTION_REVIEWER, institution.name)
+    if action in ("confirm", "send_back"):
+        if not is_centre_admin(user) or line.decided_by_id == user.pk:
+            return None
+        return Capacity(CENTRE_ADMIN)
+    return None
+
+
+def appeal_deadline(application: ConversionApplication) -> date | None:
+    """The last day to appeal the decision, or ``None`` when it cannot be appealed: not
+    partly approved or rejected, or decided on appeal already (there is no second appeal)."""
+    if application.status not in (_App.PARTLY_APPROVED, _App.REJECTED):
+        return None
+    if application.appealed_at is not None or application.decided_at is None:
+        return None
+    decided_on = timezone.localdate(application.decided_at)
+    return decided_on + timedelta(days=settings.CREDITBANK_APPEAL_DAYS)
+
+
+def expected_decision_date(application: ConversionApplication) -> date | None:
+    """When the learner may expect the decision: the promised ``due_on`` once accepted; before
+    acceptance an estimate (that many working days from submission); ``None`` once decided,
+    declined or withdrawn."""
+    if application.status in (_App.ACCEPTED, _App.WITH_INSTITUTION, _App.APPEALED):
+        return application.due_on
+    if application.status == _App.SUBMITTED:
+        return add_working_days(
+            timezone.localdate(application.submitted_at),
+            settings.CREDITBANK_CONVERSION_DUE_WORKING_DAYS,
+        )
+    return None
+
+
+def _open_to(application: ConversionApplication, action: str) -> bool:
+    return application.status in APPLICATION_TRANSITIONS[action][0]
+
+
+def application_actions(user, application: ConversionApplication) -> set[str]:
+    """The steps ``user`` may take on ``application`` now, for the pages' buttons, among
+    ``withdraw``, ``appeal``, ``accept``, ``decline`` and ``take``: those its status allows and
+    ``application_capacity`` grants; a withdrawal only while no line is decided, an appeal only
+    until ``appeal_deadline``. The services check the same again under the row lock."""
+    allowed = {
+        action
+        for action in ("withdraw", "appeal", "accept", "decline", "take")
+        if _open_to(application, action)
+        and application_capacity(user, application, action) is not None
+    }
+    if "withdraw" in allowed and application.lines.exclude(status=_Line.PENDING).exists():
+        allowed.discard("withdraw")
+    if "appeal" in allowed:
+        deadline = appeal_deadline(application)
+        if deadline is None or deadline < timezone.localdate():
+            allowed.discard("appeal")
+    return allowed
+
+
+def line_open_to(line: ApplicationLine, action: str) -> bool:
+    """True if the line's status and its application's allow ``action`` now."""
+    application = line.application
+    if line.status not in LINE_TRANSITIONS[action][0]:
+        return False
+    if action == "decide":
+        if line.status == _Line.PENDING:
+            return application.status in FIRST_DECISION_STATUSES
+        return application.status == _App.APPEALED
+    return _open_to(application, action)
+
+
+def line_actions(user, line: ApplicationLine) -> set[str]:
+    """The steps ``user`` may take on ``line`` now, among ``decide``, ``confirm`` and
+    ``send_back`` (its status and ``line_capacity``)."""
+    return {
+        action
+        for action in ("decide", "confirm", "send_back")
+        if line_open_to(line, action) and line_capacity(user, line, action) is not None
+    }
+
+
+def _application_rows():
+    return ConversionApplication.objects.select_related(
+        "account__user", "programme", "institution", "branch", "reviewer", "accepted_by"
+    )
+
+
+def _application_reader(user, application: ConversionApplication, *, write: bool):
+    """Raise unless ``user`` may read the application (``write``: act on it in some capacity).
+
+    Its learner reads and writes it. Branch staff of its branch, the target institution's
+    clerks and reviewers and centre administrators read it and may act (whether a step is
+    theirs is for ``application_actions`` / ``line_actions`` and the services to say); the
+    target institution's other staff read it only (403 for a write). Anyone else: 404."""
+    if not user.is_authenticated:
+        raise Http404
+    if application.account.user_id == user.pk:
+        return
+    actor = (
+        (application.branch_id is not None and application.branch_id in staff_branch_ids(user))
+        or bool(
+            institution_roles(user).get(application.institution_id, set())
+            & {InstitutionStaff.Role.CLERK, InstitutionStaff.Role.REVIEWER}
+        )
+        or is_centre_admin(user)
+    )
+    if actor:
+        return
+    if application.institution_id in institution_roles(user):
+        if write:
+            raise PermissionDenied
+        return
+    raise Http404
+
+
+def application_for(user, pk, *, write: bool = False) -> ConversionApplication:
+    """A conversion application, any status (see ``_application_reader`` for who reads and
+    who may act); everyone else gets 404, as for an application that does not exist."""
+    application = get_object_or_404(_application_rows(), pk=pk)
+    _application_reader(user, application, write=write)
+    return application
+
+
+def line_for(user, pk, *, write: bool = False) -> ApplicationLine:
+    """An application line, for whoever may read (or act on) its application."""
+    line = get_object_or_404(
+        ApplicationLine.objects.select_related(
+            "application__account__user",
+            "application__programme",
+            "application__institution",
+            "application__branch",
+            "course",
+            "rule_version__rule",
+            "decided_by",
+            "confirmed_by",
+        ),
+        pk=pk,
+    )
+    _application_reader(user, line.application, write=write)
+    return line
+
+
+def learner_applications(user):
+    """The learner's own applications, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return ConversionApplication.objects.none()
+    return (
+        ConversionApplication.objects.filter(account__user=user)
+        .select_related("programme", "institution")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def application_queues_of(user) -> list[str]:
+    """The application queues ``user`` may open (``APPLICATION_QUEUES``, in that order):
+    ``accept`` for branch staff and the clerks of member institutions, ``decide`` for the
+    reviewers of member institutions, ``confirm`` for centre administrators."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    found = []
+    # The role names come with the person (no query): the lookups only for those who hold them,
+    # so that a desk asking for one queue reads nothing for the others.
+    if (has_role(user, BRANCH_MANAGER, BRANCH_STAFF) and staff_branch_ids(user)) or (
+        has_role(user, INSTITUTION_CLERK)
+        and _member_institution_ids(user, InstitutionStaff.Role.CLERK)
+    ):
+        found.append("accept")
+    if has_role(user, INSTITUTION_REVIEWER) and _member_institution_ids(
+        user, InstitutionStaff.Role.REVIEWER
+    ):
+        found.append("decide")
+    if is_centre_admin(user):
+        found.append("confirm")
+    return found
+
+
+def application_queue_for(user, queue: str):
+    """What waits for ``user`` in ``queue``, the longest-waiting first (none if the queue is not
+    theirs): ``accept`` — submitted applications of their branches, or to the member
+    institutions where they are clerks; ``decide`` — accepted, taken and appealed applications
+    to the member institutions where they are reviewers (an appeal only if they took no part);
+    ``confirm`` — applications with a line awaiting re-review that someone else decided. Never
+    their own application."""
+    if queue not in application_queues_of(user):
+        return ConversionApplication.objects.none()
+    own = LearnerAccount.objects.filter(user=user).values("pk")
+    rows = _application_rows().exclude(account__in=own)
+    if queue == "accept":
+        scope = Q(branch_id__in=staff_branch_ids(user)) | Q(
+            institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.CLERK)
+        )
+        return rows.filter(scope, status=_App.SUBMITTED).order_by("submitted_at", "pk")
+    if queue == "decide":
+        took_part = ApplicationEvent.objects.filter(
+            application=OuterRef("pk"), action__in=DECISION_STEPS, actor=user
+        )
+        return (
+            rows.filter(
+                institution_id__in=_member_institution_ids(user, InstitutionStaff.Role.REVIEWER),
+                status__in=[_App.ACCEPTED, _App.WITH_INSTITUTION, _App.APPEALED],
+            )
+            .exclude(Q(status=_App.APPEALED) & Exists(took_part))
+            .order_by("status_changed_at", "pk")
+        )
+    waiting = ApplicationLine.objects.filter(
+        application=OuterRef("pk"), status=_Line.CONFIRMING
+    ).exclude(decided_by=user)
+    return rows.filter(Exists(waiting)).order_by("status_changed_at", "pk")
+
+
+# --- The evidence behind an application (helper D) ----------------------------------------------
+
+
+def reads_achievement_for_application(user, achievement) -> bool:
+    """True if ``user`` is on the staff of an institution, or of the accepting branch, that an
+    application using ``achievement`` is addressed to: they check its evidence (registered in
+    ``achievements.access.staff_reader_checks`` by ``ConversionConfig.ready``). Read-only, as
+    for every staff reader of an achievement."""
+    from .models import LineHolding
+
+    institutions = staff_institution_ids(user)
+    branches = staff_branch_ids(user)
+    if not institutions and not branches:
+        return False
+    return (
+        LineHolding.objects.filter(achievement_id=achievement.pk)
+        .filter(
+            Q(line__application__institution_id__in=institutions)
+            | Q(line__application__branch_id__in=branches)
+        )
+        .exists()
+    )

@@ -8,6 +8,21 @@ class ConversionConfig(AppConfig):
     verbose_name = _("Conversion")
 
     def ready(self) -> None:
+        from achievements.services.ledger import ledger_check_register
+
         from .desk import register_conversion_desk
+        from .services.conversion_ledger import conversion_problems
 
         register_conversion_desk()
+        ledger_check_register(conversion_problems)
+        # The staff an application is addressed to read the achievements it uses; the learner's
+        # archive shows what was converted where (helper D).
+        from achievements import access as achievement_access
+        from achievements.archive import archive_section_register
+
+        from .access import reads_achievement_for_application
+        from .archive import archive_conversions
+
+        if reads_achievement_for_application not in achievement_access.staff_reader_checks:
+            achievement_access.staff_reader_checks.append(reads_achievement_for_application)
+        archive_section_register(archive_conversions)

@@ -180,6 +180,9 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             ),
             "programme.create": pgettext_lazy("audit action", "Programme added"),
             "programme.update": pgettext_lazy("audit action", "Programme changed"),
+            "institution.caps_update": pgettext_lazy(
+                "audit action", "Conversion caps of an institution changed"
+            ),
             "course.create": pgettext_lazy("audit action", "Course added"),
             "course.update": pgettext_lazy("audit action", "Course changed"),
             "course.import": pgettext_lazy("audit action", "Courses imported from a file"),
@@ -207,6 +210,37 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             "conversion_rule.approve": pgettext_lazy("audit action", "Conversion rule approved"),
             "conversion_rule.publish": pgettext_lazy("audit action", "Conversion rule published"),
             "conversion_rule.retire": pgettext_lazy("audit action", "Conversion rule retired"),
+            # A conversion application (conversion.services.applications).
+            "conversion_application.submit": pgettext_lazy(
+                "audit action", "Conversion application submitted"
+            ),
+            "conversion_application.accept": pgettext_lazy(
+                "audit action", "Conversion application accepted"
+            ),
+            "conversion_application.decline": pgettext_lazy(
+                "audit action", "Conversion application not accepted"
+            ),
+            "conversion_application.take": pgettext_lazy(
+                "audit action", "Conversion application taken by the institution"
+            ),
+            "conversion_application.decide": pgettext_lazy(
+                "audit action", "Conversion application line decided"
+            ),
+            "conversion_application.confirm": pgettext_lazy(
+                "audit action", "Conversion application line re-reviewed and confirmed"
+            ),
+            "conversion_application.send_back": pgettext_lazy(
+                "audit action", "Conversion application line sent back"
+            ),
+            "conversion_application.withdraw": pgettext_lazy(
+                "audit action", "Conversion application withdrawn"
+            ),
+            "conversion_application.appeal": pgettext_lazy(
+                "audit action", "Conversion application appealed"
+            ),
+            "conversion_application.remind": pgettext_lazy(
+                "audit action", "Institution reminded of a conversion application"
+            ),
         },
     ),
 ]
@@ -225,6 +259,10 @@ OBJECT_APPS = ("accounts", "branches", "achievements", "conversion", "quality", 
 
 # Summary keys that are not fields of the object's model.
 SUMMARY_KEYS: dict[str, Any] = {
+    # An institution's general conversion caps (on the institution's events).
+    "per_year_credits": _("Most credits converted per calendar year"),
+    "per_source_credits": _("Most credits from one source institution"),
+    "certificates_max": _("Most certificates counted"),
     "note": _("Note"),
     "reason": _("Reason"),
     "role": _("Role"),
@@ -267,6 +305,11 @@ SUMMARY_KEYS: dict[str, Any] = {
     # A rule version's review (conversion.services.review): the experts put on its panel.
     "experts": _("Experts"),
     "superseded": _("Published versions it ends"),
+    # A conversion application's steps (conversion.services.applications).
+    "lines": _("Application lines"),
+    "line": _("Application line"),
+    "courses": _("Target courses"),
+    "entry": _("Conversion ledger entry"),
 }
 # Summary keys that are fields of another model than the object's (an achievement's event
 # names its recognition decision's facts): (model label, field), for the field's name and, if
@@ -281,6 +324,9 @@ CHOICES_OF: dict[str, tuple[str, str]] = {
     "decided_by": ("achievements.Recognition", "decided_by"),
     "issuer": ("achievements.UnitStandard", "issuing_institution"),
     "verdict": ("conversion.RuleOpinion", "verdict"),
+    "line_status": ("conversion.ApplicationLine", "status"),
+    "due_on": ("conversion.ConversionApplication", "due_on"),
+    "reviewer": ("conversion.ConversionApplication", "reviewer"),
 }
 # Summary keys whose values are the ``code`` of a row of another model (the page shows its
 # name): key → model label.

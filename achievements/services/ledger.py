@@ -5,7 +5,7 @@ transaction (never on their own), so a ledger entry exists exactly when the step
 does. ``ledger_problems`` proves the invariants over the whole database for ``check_ledger``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,6 +30,24 @@ from ..models import Achievement, AchievementEvent, CreditEntry, Recognition
 
 Kind = CreditEntry.Kind
 ZERO = Decimal("0.00")
+
+# The checks of higher apps' ledgers (conversion's), each a function yielding one line per
+# violation; the apps register them at start-up (``AppConfig.ready``) so that ``check_ledger``
+# runs them without achievements importing those apps.
+ledger_checks: list[Callable[[], Iterator[str]]] = []
+
+
+def ledger_check_register(check: Callable[[], Iterator[str]]) -> None:
+    """Run ``check`` in ``check_ledger`` too (once, however often it is registered)."""
+    if check not in ledger_checks:
+        ledger_checks.append(check)
+
+
+def all_ledger_problems() -> Iterator[str]:
+    """``ledger_problems`` and then every registered check's problems."""
+    yield from ledger_problems()
+    for check in ledger_checks:
+        yield from check()
 
 
 def ledger_deposit(*, recognition: Recognition, acting_user) -> CreditEntry:

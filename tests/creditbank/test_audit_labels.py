@@ -18,6 +18,7 @@ from achievements.services.standards import STANDARD_TRANSITIONS
 from branches.services.announcements import ANNOUNCEMENT_TRANSITIONS
 from branches.services.help_pages import HELP_PAGE_TRANSITIONS
 from branches.services.memberships import MEMBERSHIP_TRANSITIONS
+from conversion.access import APPLICATION_TRANSITIONS
 from creditbank.audit_labels import ACTIONS, action_choices, action_label
 from creditbank.refusals import AGGREGATE_SUFFIX
 
@@ -36,6 +37,10 @@ EXPANSIONS = {
     ("achievements/services/standards.py", "unit_standard.{}"): STANDARD_TRANSITIONS,
     ("achievements/services/workflow.py", "achievement.{}"): ACHIEVEMENT_TRANSITIONS,
     ("creditbank/refusals.py", "{}{}"): [(a, AGGREGATE_SUFFIX) for a in REFUSALS],
+    (
+        "conversion/services/applications.py",
+        "conversion_application.{}",
+    ): APPLICATION_TRANSITIONS,
 }
 
 

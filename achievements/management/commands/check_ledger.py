@@ -2,12 +2,13 @@
 database, and that it agrees with the decisions, the achievements' history and the audit log
 (each entry has the audit event and history step that wrote it; a recognition above the
 re-review threshold was re-reviewed by someone other than its decider); exit 0 when they hold,
-1 naming each violation otherwise."""
+1 naming each violation otherwise. The checks other apps register
+(``achievements.services.ledger.ledger_checks``: conversion's ledger) run too."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from achievements.models import CreditEntry
-from achievements.services import ledger_problems
+from achievements.services.ledger import all_ledger_problems
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         problems = 0
-        for problem in ledger_problems():
+        for problem in all_ledger_problems():
             problems += 1
             self.stderr.write(f"VIOLATION: {problem}")
         entries = CreditEntry.objects.count()
