@@ -27,12 +27,15 @@ class NavItem:
     url_name: str
     label: str | Promise
     roles: frozenset[str] | None = None
+    args: tuple = ()  # of the URL, e.g. a queue's name
 
 
 SIGNED_IN_ITEMS = [
     NavItem("accounts:desk", _("My desk")),
     NavItem("accounts:my_account", _("My learning account"), frozenset({LEARNER})),
     NavItem("achievements:archive", _("My learning archive"), frozenset({LEARNER})),
+    NavItem("conversion:my_simulate", _("My what-if conversion"), frozenset({LEARNER})),
+    NavItem("conversion:my_applications", _("Conversion applications"), frozenset({LEARNER})),
     NavItem(
         "achievements:achievement_clerk_deposit",
         _("Deposit for a learner"),
@@ -79,6 +82,24 @@ SIGNED_IN_ITEMS = [
     ),
     NavItem("conversion:review_queue", _("Rule reviews"), frozenset({CENTRE_ADMIN, EXPERT})),
     NavItem(
+        "conversion:application_queue",
+        _("Conversion applications to accept"),
+        frozenset({BRANCH_STAFF, BRANCH_MANAGER, INSTITUTION_CLERK}),
+        args=("accept",),
+    ),
+    NavItem(
+        "conversion:application_queue",
+        _("Conversion decisions"),
+        frozenset({INSTITUTION_REVIEWER}),
+        args=("decide",),
+    ),
+    NavItem(
+        "conversion:application_queue",
+        _("Conversion re-reviews"),
+        frozenset({CENTRE_ADMIN}),
+        args=("confirm",),
+    ),
+    NavItem(
         "accounts:institution_mine",
         _("My institutions"),
         frozenset({LEARNER, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
@@ -94,6 +115,7 @@ PUBLIC_ITEMS = [
     NavItem("branches:membership_directory", _("Member directory")),
     NavItem("achievements:standard_guide", _("Standards")),
     NavItem("conversion:lookup", _("Credit conversion")),
+    NavItem("conversion:simulate_public", _("What-if conversion")),
     NavItem("conversion:course_catalogue", _("Course catalogue")),
 ]
 
@@ -103,4 +125,7 @@ def items_for(user) -> list[dict]:
     items = list(PUBLIC_ITEMS)
     if user.is_authenticated:
         items += [i for i in SIGNED_IN_ITEMS if i.roles is None or i.roles & roles]
-    return [{"url": reverse(i.url_name), "label": i.label, "name": i.url_name} for i in items]
+    return [
+        {"url": reverse(i.url_name, args=i.args), "label": i.label, "name": i.url_name}
+        for i in items
+    ]

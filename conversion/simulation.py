@@ -223,7 +223,7 @@ def visitor_holdings(holdings) -> tuple[engine.Holding, ...]:
                     **common,
                     standard=item.code,
                     level=item.level.number if item.level_id else None,
-                    credits=item.credits or Decimal("0"),
+                    credits=item.credit_value or Decimal("0"),
                 )
             )
         elif held.kind == "course":
