@@ -8,6 +8,7 @@ the public reads them through the standards guidance pages (``public_unit_standa
 Branch data is read through ``branches.selectors``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -211,6 +212,13 @@ EXPERT_STATUSES = frozenset(
 CENTRE_STATUSES = EXPERT_STATUSES | {Achievement.Status.UNDER_REVIEW, Achievement.Status.RETURNED}
 
 
+# Higher apps that give staff a reason of their own to read an achievement register a check
+# here at start-up, ``(user, achievement) -> bool`` (conversion: the staff an application using
+# it is addressed to); a lower app asks them, it never imports them. Asked last, only when none
+# of the rules below lets the person read it.
+staff_reader_checks: list[Callable] = []
+
+
 def _reads_as_staff(user, achievement: Achievement) -> bool:
     if not user.is_authenticated:
         return False
@@ -227,7 +235,9 @@ def _reads_as_staff(user, achievement: Achievement) -> bool:
         return True
     if achievement.status in EXPERT_STATUSES and has_role(user, EXPERT):
         return True
-    return achievement.status in CENTRE_STATUSES and has_role(user, CENTRE_ADMIN)
+    if achievement.status in CENTRE_STATUSES and has_role(user, CENTRE_ADMIN):
+        return True
+    return any(check(user, achievement) for check in staff_reader_checks)
 
 
 def _achievement_reader(user, achievement: Achievement, *, write: bool) -> Achievement:
@@ -308,9 +318,16 @@ def _member_institution_roles(user, institution: Institution | None) -> set[str]
     if institution is None or institution.status != Institution.Status.APPROVED:
         return set()
     roles = institution_roles(user).get(institution.pk, set())
-    if roles and not is_alliance_member(institution):
-        return set()
-    return roles
+    if not roles:
+        return roles
+    # Asked once per institution and user object (i.e. per request): a page asks for every
+    # line or item of the same institution.
+    members = getattr(user, "_cb_alliance_member", None)
+    if members is None:
+        members = user._cb_alliance_member = {}
+    if institution.pk not in members:
+        members[institution.pk] = is_alliance_member(institution)
+    return roles if members[institution.pk] else set()
 
 
 def _branch_capacity(user, achievement: Achievement) -> Capacity | None:
@@ -439,8 +456,16 @@ def achievement_for_review(user, pk, *, action: str | None = None) -> Achievemen
 
 
 def _member_institution_ids(user, role: str) -> list[int]:
-    """Institutions where ``user`` holds ``role`` that are approved, active alliance members."""
-    return alliance_member_ids(pk for pk, roles in institution_roles(user).items() if role in roles)
+    """Institutions where ``user`` holds ``role`` that are approved, active alliance members
+    (read once per user object, i.e. per request: the desk asks for each queue)."""
+    found = getattr(user, "_cb_member_institution_ids", None)
+    if found is None:
+        found = user._cb_member_institution_ids = {}
+    if role not in found:
+        found[role] = alliance_member_ids(
+            pk for pk, roles in institution_roles(user).items() if role in roles
+        )
+    return found[role]
 
 
 # queue → (the status it holds, the roles that open it). A queue is named by its step; its

@@ -3,7 +3,8 @@ app; add a page to its section."""
 
 from django.urls import path  # noqa: F401
 
-from .views import catalogue_manage, public, reference, review, rules_manage
+from .views import applications, catalogue_manage, public, reference, review, rules_manage
+from .views import simulate as simulate_views
 
 app_name = "conversion"
 
@@ -18,12 +19,24 @@ urlpatterns += [
     path("conversion/rules/<int:pk>/", public.rule_public, name="rule_public"),
 ]
 
+# --- The what-if simulator (模拟转换): the learner's, the public's, and applying from it --------
+urlpatterns += [
+    path("my/conversion/simulate/", simulate_views.my_simulate, name="my_simulate"),
+    path("my/conversion/apply/", simulate_views.application_apply, name="application_apply"),
+    path("conversion/simulate/", simulate_views.simulate_public, name="simulate_public"),
+]
+
 # --- Institution staff: programmes and courses (/conversion/manage/programmes|courses/) -------
 urlpatterns += [
     path(
         "conversion/manage/programmes/",
         catalogue_manage.programme_manage,
         name="programme_manage",
+    ),
+    path(
+        "conversion/manage/institutions/<int:pk>/caps/",
+        catalogue_manage.caps_edit,
+        name="caps_edit",
     ),
     path(
         "conversion/manage/programmes/new/",
@@ -96,4 +109,56 @@ urlpatterns += [
     path("conversion/subjects/", reference.subject_list, name="subject_list"),
     path("conversion/subjects/new/", reference.subject_create, name="subject_create"),
     path("conversion/subjects/<int:pk>/edit/", reference.subject_edit, name="subject_edit"),
+]
+
+# --- Conversion applications (转换申请): the learner's pages and the staff's queues and steps ---
+urlpatterns += [
+    path("my/conversion/applications/", applications.my_applications, name="my_applications"),
+    path(
+        "my/conversion/applications/<int:pk>/",
+        applications.my_application,
+        name="my_application",
+    ),
+    path(
+        "my/conversion/applications/<int:pk>/withdraw/",
+        applications.application_withdraw,
+        name="application_withdraw",
+    ),
+    path(
+        "my/conversion/applications/<int:pk>/appeal/",
+        applications.application_appeal,
+        name="application_appeal",
+    ),
+    path(
+        "conversion/applications/queue/<str:queue>/",
+        applications.application_queue,
+        name="application_queue",
+    ),
+    path(
+        "conversion/applications/<int:pk>/",
+        applications.application_review,
+        name="application_review",
+    ),
+    path(
+        "conversion/applications/<int:pk>/accept/",
+        applications.application_accept,
+        name="application_accept",
+    ),
+    path(
+        "conversion/applications/<int:pk>/decline/",
+        applications.application_decline,
+        name="application_decline",
+    ),
+    path(
+        "conversion/applications/<int:pk>/take/",
+        applications.application_take,
+        name="application_take",
+    ),
+    path("conversion/lines/<int:pk>/decide/", applications.line_decide, name="line_decide"),
+    path("conversion/lines/<int:pk>/confirm/", applications.line_confirm, name="line_confirm"),
+    path(
+        "conversion/lines/<int:pk>/send-back/",
+        applications.line_send_back,
+        name="line_send_back",
+    ),
 ]

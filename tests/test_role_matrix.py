@@ -158,6 +158,16 @@ PAYLOADS = {
     "conversion:rule_approve": {"approve-note": "matrix"},
     "conversion:rule_publish": {},
     "conversion:rule_retire": {"retire-reason": "matrix"},
+    # Conversion applications (the appeal is a page of its own: opened with GET).
+    "conversion:application_withdraw": {"withdraw-reason": "matrix"},
+    "conversion:application_accept": {},
+    "conversion:application_decline": {"decline-reason": "matrix"},
+    "conversion:application_take": {},
+    "conversion:line_decide": {"decide-decision": "refuse", "decide-reason": "matrix"},
+    "conversion:line_confirm": {},
+    "conversion:line_send_back": {"send_back-note": "matrix"},
+    # The fixture learner's account is pending: the simulator's notice (200), nothing written.
+    "conversion:application_apply": {"programme": "1", "course": "1"},
 }
 
 
@@ -377,6 +387,7 @@ def build_world(people):
         "conversion:programme_public": "programme",
         "conversion:rule_public": "published_rule",
         "conversion:programme_edit": "programme",
+        "conversion:caps_edit": "institution",
         "conversion:course_edit": "course",
         "conversion:rule_edit": "draft_rule",
         "conversion:rule_manage_detail": "in_review_rule",
@@ -389,6 +400,16 @@ def build_world(people):
         "conversion:rule_approve": "decided_rule",
         "conversion:rule_publish": "approved_rule",
         "conversion:rule_retire": "published_rule",
+        "conversion:my_application": "with_institution_application",
+        "conversion:application_withdraw": "submitted_application",
+        "conversion:application_appeal": "rejected_application",
+        "conversion:application_review": "with_institution_application",
+        "conversion:application_accept": "submitted_application",
+        "conversion:application_decline": "submitted_application",
+        "conversion:application_take": "accepted_application",
+        "conversion:line_decide": "with_institution_line",
+        "conversion:line_confirm": "confirming_line",
+        "conversion:line_send_back": "confirming_line",
     }
     kinds = {
         "accounts:institution_": "institution",
@@ -433,6 +454,10 @@ def build_world(people):
             return {"slug": draft_help.slug}
         if name == "conversion:course_import_template":
             return {"fmt": ("xlsx", "csv")[which]}
+        if name == "conversion:application_apply":
+            return {}  # no object in its URL: the programme and courses are posted
+        if name == "conversion:application_queue":
+            return {"queue": ("accept", "decide")[which]}
         if name in exact:
             return {"pk": pk[exact[name]][which]}
         for prefix, kind in kinds.items():
@@ -1208,6 +1233,7 @@ EXPECTED.update(
         "conversion:programme_manage": _CATALOGUE_LIST,
         "conversion:programme_create": _CATALOGUE_WRITE,
         "conversion:programme_edit": _CATALOGUE_EDIT,
+        "conversion:caps_edit": _CATALOGUE_EDIT,
         "conversion:course_manage": _CATALOGUE_LIST,
         "conversion:course_create": _CATALOGUE_WRITE,
         "conversion:course_edit": _CATALOGUE_EDIT,
@@ -1360,5 +1386,104 @@ EXPECTED.update(
             "centre_admin": (302, 302),
             "anonymous": (302, 302),
         },
+    }
+)
+
+# Conversion: the what-if simulator (模拟转换). The learner's and applying from it: learners
+# (the fixture learner's account is pending and the outsider has none: both get the page's
+# notice, nothing written); staff without a learning account 403. The public one: anyone.
+EXPECTED.update(
+    {
+        "conversion:my_simulate": {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302},
+        "conversion:application_apply": {
+            "*": 403,
+            "learner": 200,
+            "outsider": 200,
+            "anonymous": 302,
+        },
+        "conversion:simulate_public": {"*": 200},
+    }
+)
+
+# Conversion applications (转换申请). The learner's own pages: their list (learners; staff
+# without a learning account 403), one application (its staff readers are sent to the review
+# page), withdrawing and appealing (the learner's own steps: staff readers 403). The readers of
+# an application: its learner, the staff of its branch, the target institution's staff (its
+# administrators read only) and centre administrators; everyone else 404. The queues: accepting
+# for branch staff and the clerks of the member institution, deciding for its reviewers (own =
+# "accept", other = "decide"). A step by a reader it is not open to: 403 (the access helper or
+# the service's capacity check).
+_APPLICATION_READERS = {
+    role: (403, 404)
+    for role in (
+        "learner",
+        "institution_admin",
+        "institution_clerk",
+        "institution_reviewer",
+        "branch_manager",
+        "branch_staff",
+    )
+}
+
+
+def _application_step(*actors: str, centre: tuple = (403, 403)) -> dict:
+    """A staff step on the own application: ``actors`` take it (302); the other readers 403."""
+    return {
+        "*": (404, 404),
+        **_APPLICATION_READERS,
+        **{role: (302, 404) for role in actors},
+        "centre_admin": centre,
+        "anonymous": (302, 302),
+    }
+
+
+EXPECTED.update(
+    {
+        "conversion:my_applications": {
+            "*": 403,
+            "learner": 200,
+            "outsider": 200,
+            "anonymous": 302,
+        },
+        "conversion:my_application": {
+            "*": (404, 404),
+            **{role: (302, 404) for role in _APPLICATION_READERS},
+            "learner": (200, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+        "conversion:application_withdraw": {
+            **_application_step(),
+            "learner": (302, 404),
+        },
+        "conversion:application_appeal": {
+            **_application_step(),
+            "learner": (200, 404),
+        },
+        "conversion:application_queue": {
+            "*": (403, 403),
+            "branch_manager": (200, 403),
+            "branch_staff": (200, 403),
+            "institution_clerk": (200, 403),
+            "institution_reviewer": (403, 200),
+            "anonymous": (302, 302),
+        },
+        "conversion:application_review": {
+            "*": (404, 404),
+            **{role: (200, 404) for role in _APPLICATION_READERS},
+            "learner": (302, 404),
+            "centre_admin": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "conversion:application_accept": _application_step(
+            "branch_manager", "branch_staff", "institution_clerk"
+        ),
+        "conversion:application_decline": _application_step(
+            "branch_manager", "branch_staff", "institution_clerk"
+        ),
+        "conversion:application_take": _application_step("institution_reviewer"),
+        "conversion:line_decide": _application_step("institution_reviewer"),
+        "conversion:line_confirm": _application_step(centre=(302, 302)),
+        "conversion:line_send_back": _application_step(centre=(302, 302)),
     }
 )

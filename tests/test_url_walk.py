@@ -31,6 +31,7 @@ PUBLIC = {
     "conversion:rule_public": {200, 404},  # published or retired versions only
     "conversion:certificate_list": {200},
     "conversion:subject_list": {200},
+    "conversion:simulate_public": {200},
     "set_language": {302},  # a GET only goes back
     "account_login": {200},
     "account_signup": {200},
@@ -49,8 +50,25 @@ PUBLIC = {
 
 SAMPLES = {
     "conversion:programme_edit": {"pk": "1"},
+    "conversion:caps_edit": {"pk": "1"},
     "conversion:course_edit": {"pk": "1"},
     "conversion:course_import_template": {"fmt": "csv"},
+    "conversion:application_queue": {"queue": "accept"},
+    **{
+        f"conversion:{name}": {"pk": "1"}
+        for name in (
+            "my_application",
+            "application_withdraw",
+            "application_appeal",
+            "application_review",
+            "application_accept",
+            "application_decline",
+            "application_take",
+            "line_decide",
+            "line_confirm",
+            "line_send_back",
+        )
+    },
     "conversion:certificate_edit": {"pk": "1"},
     "conversion:subject_edit": {"pk": "1"},
     "account_confirm_email": {"key": "not-a-real-key"},

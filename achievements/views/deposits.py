@@ -24,6 +24,7 @@ from ..access import (
     clerk_institutions,
     evidence_for,
 )
+from ..archive import archive_sections
 from ..forms.deposits import (
     AccountLookupForm,
     AchievementFilterForm,
@@ -65,6 +66,8 @@ def archive(request):
                 count=ledger.entries,  # known: no second count
             ),
             statement_query=filter_query(request, param="entries"),
+            # What higher apps add: conversion's "converted at institutions".
+            sections=archive_sections(account),
         )
     return render(request, "achievements/archive.html", context)
 

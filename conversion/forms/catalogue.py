@@ -105,6 +105,30 @@ class ProgrammeForm(_InstitutionChoice):
         return share
 
 
+class CapsForm(forms.Form):
+    """An institution's general conversion caps (each programme may set its own instead)."""
+
+    per_year_credits = CreditValueField(
+        label=_("Most credits converted per calendar year"),
+        required=False,
+        help_text=_("The most credits one learner may convert at your institution in a year."),
+    )
+    per_source_credits = CreditValueField(
+        label=_("Most credits from one source institution"),
+        required=False,
+        help_text=_(
+            "The most credits one learner may convert from achievements issued by one institution."
+        ),
+    )
+    certificates_max = forms.IntegerField(
+        label=_("Most certificates counted"),
+        required=False,
+        min_value=0,
+        max_value=CERTIFICATES_MAX,
+        help_text=_("The most certificates one learner's conversions may count."),
+    )
+
+
 class CourseForm(_InstitutionChoice):
     code = OneLineTextField(
         label=_("Course code"),

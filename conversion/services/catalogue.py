@@ -26,7 +26,7 @@ from creditbank.errors import InvalidInput, NotAllowed
 from creditbank.text import clean_text
 
 from ..access import writer_institutions
-from ..models import Course, EducationLevel, Programme, RuleTarget, RuleVersion
+from ..models import ConversionPolicy, Course, EducationLevel, Programme, RuleTarget, RuleVersion
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,31}$")
 NAME_MAX = Programme._meta.get_field("name").max_length
@@ -179,7 +179,9 @@ def check_certificates_max(value) -> int | None:
 
 
 def _optional_credits(value, *, field: str) -> Decimal | None:
-    return None if value in (None, "") else credit_check(value, field=field)
+    if value in (None, ""):
+        return None
+    return credit_check(value, field=field).quantize(Decimal("0.01"))
 
 
 def _require_writer(acting_user, institution_id: int) -> Institution:
@@ -372,6 +374,56 @@ def programme_update(
         after={key: after[key] for key in keys},
     )
     return locked
+
+
+# --- An institution's general caps ------------------------------------------------------------
+
+
+@transaction.atomic
+def caps_update(
+    *,
+    acting_user,
+    institution: Institution,
+    per_year_credits: Decimal | None = None,
+    per_source_credits: Decimal | None = None,
+    certificates_max: int | None = None,
+) -> ConversionPolicy:
+    """Set ``institution``'s general conversion caps (its writers only): what its programmes
+    apply when they set none of their own. Empty means no cap. Nothing changed writes
+    nothing."""
+    institution = _require_writer(acting_user, institution.pk)
+    content = {
+        "per_year_credits": _optional_credits(per_year_credits, field="per_year_credits"),
+        "per_source_credits": _optional_credits(per_source_credits, field="per_source_credits"),
+        "certificates_max": check_certificates_max(certificates_max),
+    }
+    policy, _created = ConversionPolicy.objects.select_for_update().get_or_create(
+        institution=institution
+    )
+
+    def summary() -> dict:
+        return {
+            "per_year_credits": _text_or_none(policy.per_year_credits),
+            "per_source_credits": _text_or_none(policy.per_source_credits),
+            "certificates_max": policy.certificates_max,
+        }
+
+    before = summary()
+    changed = [key for key, value in content.items() if getattr(policy, key) != value]
+    if not changed:
+        return policy
+    for key in changed:
+        setattr(policy, key, content[key])
+    policy.save(update_fields=changed)
+    after = summary()
+    audit_record(
+        actor=acting_user,
+        action="institution.caps_update",
+        target=institution,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+    )
+    return policy
 
 
 # --- Courses ------------------------------------------------------------------------------------

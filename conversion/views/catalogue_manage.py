@@ -20,6 +20,7 @@ from creditbank.errors import ServiceError
 from creditbank.pages import filter_query, form_page, paginate, refuse
 
 from ..access import (
+    caps_institution_for,
     course_for,
     courses_for,
     is_centre_admin,
@@ -28,7 +29,13 @@ from ..access import (
     staff_institution_ids,
     writer_institutions,
 )
-from ..forms.catalogue import CourseForm, CourseImportForm, ManageFilterForm, ProgrammeForm
+from ..forms.catalogue import (
+    CapsForm,
+    CourseForm,
+    CourseImportForm,
+    ManageFilterForm,
+    ProgrammeForm,
+)
 from ..models import Course, Programme
 from ..services import catalogue as services
 from ..services import course_import as importing
@@ -83,8 +90,10 @@ def programme_manage(request):
     programmes = programmes_for(request.user).annotate(course_count=Count("courses"))
     if form.is_valid():
         programmes = form.filter(programmes)
-    writable = set(writer_institutions(request.user).values_list("pk", flat=True))
+    caps_institutions = list(writer_institutions(request.user).order_by("name").only("pk", "name"))
+    writable = {institution.pk for institution in caps_institutions}
     context = {
+        "caps_institutions": caps_institutions,
         "form": form,
         "page": paginate(
             request, programmes.order_by("institution__name", "code"), per_page=PER_PAGE
@@ -119,6 +128,45 @@ def programme_create(request):
         submit=gettext_lazy("Save"),
         cancel=reverse("conversion:programme_manage"),
         intro=_no_institution_intro(institutions),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def caps_edit(request, pk):
+    """An institution's general conversion caps: what its programmes apply unless they set
+    their own (on the programme's form)."""
+    institution = caps_institution_for(request.user, pk, write=True)
+    policy = getattr(institution, "conversion_policy", None)
+    form = CapsForm(
+        request.POST or None,
+        initial={
+            name: getattr(policy, name, None)
+            for name in ("per_year_credits", "per_source_credits", "certificates_max")
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.caps_update(
+                acting_user=request.user, institution=institution, **form.cleaned_data
+            )
+        except ServiceError as exc:
+            refuse(form, exc)
+        else:
+            messages.success(request, _("The conversion caps were saved."))
+            return redirect("conversion:programme_manage")
+    return form_page(
+        request,
+        form,
+        back=PROGRAMMES,
+        title=_("Conversion caps of %(institution)s") % {"institution": institution.name},
+        intro=_(
+            "Caps on what one learner may convert at your institution, for every programme that "
+            "sets none of its own. Leave a cap empty for none. Conversion never supplies more "
+            "than each programme's largest share of its credits to graduate."
+        ),
+        submit=gettext_lazy("Save"),
+        cancel=reverse("conversion:programme_manage"),
     )
 
 

@@ -41,6 +41,9 @@ ACTORS = {
     "rules_to_publish": {"centre_admin", "centre_admin_2"},
     "rules_for_my_opinion": {"expert", "expert_2"},
     "rules_returned": {"institution_admin", "institution_clerk"},
+    "applications_to_accept": {"branch_manager", "branch_staff", "institution_clerk"},
+    "applications_to_decide": {"institution_reviewer"},
+    "applications_to_confirm": {"centre_admin", "centre_admin_2"},
 }
 ROLES = [*ALL_ROLES, "expert_2", "centre_admin_2"]
 
@@ -99,6 +102,10 @@ def test_each_role_sees_the_to_dos_it_may_act_on_with_the_counts_its_queues_show
         "rules_to_publish": 0,
         "rules_for_my_opinion": 0,
         "rules_returned": 0,
+        # Conversion applications are counted in tests/conversion/test_application_views.py.
+        "applications_to_accept": 0,
+        "applications_to_decide": 0,
+        "applications_to_confirm": 0,
     }
     for role in ROLES:
         counts = desk_counts(client, review[role])
@@ -125,7 +132,11 @@ def test_each_role_sees_the_to_dos_it_may_act_on_with_the_counts_its_queues_show
 
 def test_a_to_do_with_nothing_waiting_says_so_and_nobody_else_sees_it(client, review):
     counts = desk_counts(client, review["branch_staff"])
-    assert counts == {"accounts_to_verify": (0, 0), "first_check": (0, 0)}
+    assert counts == {
+        "accounts_to_verify": (0, 0),
+        "first_check": (0, 0),
+        "applications_to_accept": (0, 0),
+    }
     assert "nothing waiting" in client.get(reverse("accounts:desk")).content.decode()
     # An invitation appears only while there is one.
     assert "invitations" not in desk_counts(client, review["learner"])
@@ -241,9 +252,10 @@ def test_the_quality_roles_are_told_what_they_can_do_today(client, review, role)
 
 # The desk's queries per role, with what accounts.cache keeps of the person warm: the user, the
 # per-request reads of where they work (institutions, branches), every to-do's count in one
-# query (the invitations' for everyone), and the learner's account home and applications.
+# query (the invitations' for everyone), and the learner's account home, applications for
+# recognition and open conversion applications.
 DESK_QUERIES = {
-    "learner": 4,
+    "learner": 5,
     "institution_admin": 2,
     "institution_clerk": 5,
     "institution_reviewer": 4,
