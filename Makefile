@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test setup check-deploy lint messages bench bench-conversion
+.PHONY: run test setup check-deploy lint messages bench bench-conversion bench-simulate
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -42,13 +42,19 @@ messages: setup
 # its own (creditbank_bench); prints a Markdown table. Larger: make bench ARGS="--learners 1000000"
 # Then the conversion lookup at 1 000 institutions, 100 000 courses and 10 000 rules (and at a
 # tenth) beside the archive: CONVERSION_ARGS go to manage.py bench_conversion; alone: make
-# bench-conversion.
+# bench-conversion. Last the what-if simulator (issue 13): a learner with 50 recognised
+# achievements at a programme with 200 rules, beside the archive, and the rule engine alone;
+# SIMULATE_ARGS go to manage.py bench_simulate; alone: make bench-simulate.
 bench: setup
 	@$(PY) scripts/devservices.py bench $(ARGS)
 	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
+	@$(PY) scripts/devservices.py bench-simulate $(SIMULATE_ARGS)
 
 bench-conversion: setup
 	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
+
+bench-simulate: setup
+	@$(PY) scripts/devservices.py bench-simulate $(SIMULATE_ARGS)
 
 # Pin every Python package with its hashes, after a change to pyproject.toml (which keeps the
 # ranges): requirements.lock for the image, requirements-test.lock (the same pins plus the test

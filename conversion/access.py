@@ -499,7 +499,7 @@ APPLICATION_TRANSITIONS = {
         _App.WITHDRAWN,
     ),
     "appeal": (frozenset({_App.PARTLY_APPROVED, _App.REJECTED}), _App.APPEALED),
-    "remind": (frozenset({_App.ACCEPTED, _App.WITH_INSTITUTION}), None),
+    "remind": (frozenset({_App.ACCEPTED, _App.WITH_INSTITUTION, _App.APPEALED}), None),
 }
 # A line's steps: step → (the line statuses it starts from, where it leads; ``None``: decided by
 # the step — approved, confirming above the re-review threshold, refused; sent back to pending,

@@ -10,8 +10,16 @@ rules are published; some wait (submitted, or in expert review with one opinion 
 draft came back with a reason, one is retired and one has two published versions (the second,
 granting more credits, ended the first).
 
-Idempotent: a programme, course, certificate or subject that exists is left alone, and a rule
-is made only while its institution has no rule of that title.
+The demo learner then holds six certificates those rules name (deposited, checked by the
+branch and recognised by the expert through the achievements services) and makes six conversion
+applications through ``services.applications``, accepted and decided by the people who would:
+one approved, one partly approved (a line refused with a reason), one rejected, one refused and
+appealed (waiting for a second reviewer of the institution, who took no part), one with the
+institution and one waiting to be accepted.
+
+Idempotent: a programme, course, certificate or subject that exists is left alone, a rule
+is made only while its institution has no rule of that title, and the applications only while
+the demo learner has none.
 """
 
 import datetime
@@ -22,7 +30,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.demo import DEMO_PASSWORD, demo_totp_secret, demo_user
 from accounts.models import Institution, InstitutionStaff
-from accounts.roles import CENTRE_ADMIN, EXPERT
+from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, EXPERT
 from accounts.services import role_grant
 from achievements.models import AchievementCategory, UnitStandard
 
@@ -820,3 +828,234 @@ def seed(out) -> None:
         f"conversion: {catalogued} programmes and courses, {listed} certificates and subjects "
         f"and {made} rules added ({len(RULES)} rules in the demo, {published} versions published)"
     )
+    _seed_applications(out, institutions, programmes, courses)
+
+
+# --- Conversion applications (转换申请) of the demo learner ----------------------------------------
+
+# The demo learner's achievements that the demo rules accept, deposited by the learner, checked
+# by the branch and recognised by the expert through the services (as achievements.demo does):
+# (category code, title, issuer, date obtained, certificate number, credits recognised).
+CONVERSION_DEPOSITS = [
+    (EXAMS, "全国计算机等级考试二级证书", NEEA, datetime.date(2024, 3, 20), "DEMO-NCRE2-240320", "4.00"),
+    (EXAMS, "大学英语四级证书", NEEA, datetime.date(2023, 6, 15), "DEMO-CET4-230615", "4.00"),
+    (EXAMS, "普通话水平测试二级甲等证书", "国家语言文字工作委员会", datetime.date(2022, 5, 8),
+     "DEMO-PSC-220508", "2.00"),
+    (SKILLS, "网店运营推广职业技能等级证书（中级）", "中教畅享（北京）科技有限公司",
+     datetime.date(2025, 6, 30), "DEMO-SHOP-250630", "4.00"),
+    (SKILLS, "电子商务数据分析职业技能等级证书（初级）", "北京博导前程信息技术股份有限公司",
+     datetime.date(2025, 1, 10), "DEMO-ECDA-250110", "3.00"),
+    (SKILLS, "大数据分析与应用职业技能等级证书（初级）", "新华三技术有限公司",
+     datetime.date(2025, 11, 20), "DEMO-BDA-251120", "3.00"),
+]  # fmt: skip
+
+# The institutions' reviewers: 重庆城市职业学院's, and a second one of 重庆开放大学 who took no
+# part in its first decisions (an appeal goes to such a reviewer).
+REVIEWERS = {"CV": "cqcvc_reviewer", "OU": "inst_reviewer", "OU2": "inst_reviewer2"}
+DEMO_PEOPLE += [
+    ("institution reviewer (重庆城市职业学院)", REVIEWERS["CV"]),
+    ("second institution reviewer (重庆开放大学)", REVIEWERS["OU2"]),
+]
+
+APPROVED, PARTLY_APPROVED, REJECTED, WAITING, WITH_INSTITUTION, APPEALED = (
+    "approved",
+    "partly_approved",
+    "rejected",
+    "submitted",
+    "with_institution",
+    "appealed",
+)
+REFUSE_CET4 = "大学英语四级证书的成绩报告单未上传，无法核实成绩，本课程不予免修。"
+REFUSE_NCRE2 = "证书编号在发证机构查询系统中无法核验，请核实后重新申请。"
+REFUSE_PSC = "教师口语课程要求普通话二级甲等且近三年内取得，证书已超过三年。"
+APPEAL_REASON = "本专业培养方案并未规定普通话证书的取得年限，转换规则也没有年限要求，请求重新审核。"
+
+
+@dataclass(frozen=True)
+class DemoApplication:
+    """One application of the demo learner: the programme, the courses (each with the decision
+    its line gets: True approve, False refuse with the reason, None not decided) and how far it
+    goes (the final state)."""
+
+    state: str
+    institution: str
+    programme: str
+    lines: list  # (course code, approve?, reason)
+    accepted_by: str = ""
+    reviewer: str = ""
+
+
+APPLICATIONS = [
+    # Both lines approved by the college's reviewer: 8 credits on the ledger.
+    DemoApplication(
+        APPROVED,
+        "CV",
+        "530701",
+        [("CV-3002", True, ""), ("CV-3003", True, "")],
+        accepted_by="cqcvc_clerk",
+        reviewer=REVIEWERS["CV"],
+    ),
+    # One line approved (4 credits), one refused with a reason.
+    DemoApplication(
+        PARTLY_APPROVED,
+        "OU",
+        "530302",
+        [("OU-1001", True, ""), ("OU-1002", False, REFUSE_CET4)],
+        accepted_by=BRANCH_STAFF,
+        reviewer=REVIEWERS["OU"],
+    ),
+    # Its only line refused: rejected (the certificate is free again at the college).
+    DemoApplication(
+        REJECTED,
+        "CV",
+        "510201",
+        [("CV-1001", False, REFUSE_NCRE2)],
+        accepted_by=BRANCH_STAFF,
+        reviewer=REVIEWERS["CV"],
+    ),
+    # Refused, then appealed by the learner: waits for the second reviewer.
+    DemoApplication(
+        APPEALED,
+        "OU",
+        "570102K",
+        [("OU-4005", False, REFUSE_PSC)],
+        accepted_by="inst_clerk",
+        reviewer=REVIEWERS["OU"],
+    ),
+    # Accepted and taken by the reviewer: the decision is due.
+    DemoApplication(
+        WITH_INSTITUTION,
+        "OU",
+        "530302",
+        [("OU-5005", None, "")],
+        accepted_by=BRANCH_STAFF,
+        reviewer=REVIEWERS["OU"],
+    ),
+    # Just submitted: waits for the branch or the office's clerk to accept it.
+    DemoApplication(WAITING, "ZK", "080901", [("00018", None, ""), ("00015", None, "")]),
+]
+
+
+def _reviewers(institutions: dict) -> dict:
+    """The institutions' reviewers (set-up, as the accounts demo makes inst_reviewer)."""
+    from accounts.demo import demo_user
+
+    found = {}
+    for key, username in REVIEWERS.items():
+        user = demo_user(username)
+        InstitutionStaff.objects.get_or_create(
+            institution=institutions[key[:2]], user=user, role=InstitutionStaff.Role.REVIEWER
+        )
+        found[username] = user
+    return found
+
+
+def _learner_holdings(account, people: dict) -> None:
+    """The demo learner's certificates the demo rules name, deposited and recognised through the
+    achievements services; each only while the learner has no achievement of that title."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from achievements import services as achievement_services
+    from achievements.models import QualificationLevel
+    from creditbank.pdf import render_pdf
+
+    categories = {c.code: c for c in AchievementCategory.objects.all()}
+    level = QualificationLevel.objects.get(number=3)
+    titles = set(account.achievements.values_list("title", flat=True))
+    learner = account.user
+    for code, title, issuer, obtained, number, credits in CONVERSION_DEPOSITS:
+        if title in titles:
+            continue
+        pdf = render_pdf(
+            "pdf/sample.html",
+            {"title": title, "body": f"{issuer} · {obtained:%Y-%m-%d} · {number}"},
+        )
+        achievement = achievement_services.achievement_deposit(
+            acting_user=learner,
+            account=account,
+            facts=achievement_services.AchievementFacts(
+                category=categories[code],
+                title=title,
+                issuer_institution=None,
+                issuer_name=issuer,
+                obtained_on=obtained,
+                result_kind="pass",
+                result_value="pass",
+                hours=None,
+                original_credits=None,
+                certificate_number=number,
+            ),
+            files=[SimpleUploadedFile("证书.pdf", pdf, content_type="application/pdf")],
+        )
+        achievement = achievement_services.achievement_submit(
+            acting_user=learner, achievement=achievement
+        )
+        achievement = achievement_services.achievement_forward(
+            acting_user=people[BRANCH_STAFF], achievement=achievement
+        )
+        achievement_services.achievement_recognise(
+            acting_user=people[EXPERT],
+            achievement=achievement,
+            credits=Decimal(credits),
+            level=level,
+            field="职业技能" if code == SKILLS else "通用能力",
+        )
+
+
+def _seed_applications(out, institutions: dict, programmes: dict, courses: dict) -> None:
+    """The demo learner's conversion applications, one in each state a visitor should see,
+    made and decided through the application services by the people who would. Idempotent:
+    only while the demo learner has no application."""
+    from accounts.models import LearnerAccount
+    from accounts.roles import LEARNER
+
+    from .models import ConversionApplication
+    from .services import applications as services
+
+    account = LearnerAccount.objects.filter(user__username=LEARNER, status="active").first()
+    users = get_user_model().objects
+    staff = {
+        u.username: u
+        for u in users.filter(username__in=[BRANCH_STAFF, EXPERT, "inst_clerk", "cqcvc_clerk"])
+    }
+    if account is None or len(staff) < 4:
+        out.write("conversion: the demo learner or staff are missing; no applications")
+        return
+    if ConversionApplication.objects.filter(account=account).exists():
+        return
+    people = {**staff, **_reviewers(institutions)}
+    _learner_holdings(account, people)
+    learner = account.user
+    made = []
+    for plan in APPLICATIONS:
+        programme = programmes[(plan.institution, plan.programme)]
+        lines = {code: courses[(plan.institution, code)] for code, _ok, _why in plan.lines}
+        application = services.application_submit(
+            acting_user=learner,
+            programme=programme,
+            course_ids=[course.pk for course in lines.values()],
+        )
+        made.append(plan.state)
+        if plan.state == WAITING:
+            continue
+        application = services.application_accept(
+            acting_user=people[plan.accepted_by], application=application
+        )
+        reviewer = people[plan.reviewer]
+        application = services.application_take(acting_user=reviewer, application=application)
+        if plan.state == WITH_INSTITUTION:
+            continue
+        by_course = {line.course_id: line for line in application.lines.all()}
+        for code, approve, reason in plan.lines:
+            services.line_decide(
+                acting_user=reviewer,
+                line=by_course[lines[code].pk],
+                approve=approve,
+                reason=reason,
+            )
+        if plan.state == APPEALED:
+            application.refresh_from_db()
+            services.application_appeal(
+                acting_user=learner, application=application, reason=APPEAL_REASON
+            )
+    out.write(f"conversion: {len(made)} applications of the demo learner ({', '.join(made)})")

@@ -873,14 +873,18 @@ def application_appeal(
     ApplicationLine.objects.filter(pk__in=refused).update(status=LineStatus.APPEALED)
     locked.appealed_at = timezone.now()
     locked.appeal_reason = reason
+    # The appeal is decided within the same promise, counted from the day it was made.
+    locked.due_on = add_working_days(
+        timezone.localdate(locked.appealed_at), settings.CREDITBANK_CONVERSION_DUE_WORKING_DAYS
+    )
     _record(
         locked,
         action="appeal",
         actor=acting_user,
         capacity=cap,
-        fields=("appealed_at", "appeal_reason"),
+        fields=("appealed_at", "appeal_reason", "due_on"),
         note=reason,
-        audit={"lines": refused},
+        audit={"lines": refused, "due_on": locked.due_on.isoformat()},
         notice=lambda: (
             _("Your appeal on conversion application %(number)s was received")
             % {"number": locked.number},

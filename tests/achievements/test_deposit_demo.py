@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from achievements import services
+from achievements import demo, services
 from achievements.access import allowed_actions
 from achievements.models import Achievement, CreditEntry, Evidence
+from conversion import demo as conversion_demo
 from creditbank.audit import verify_chain
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,10 @@ def test_the_demo_learner_holds_reviewed_deposits_with_a_pdf_each(settings, tmp_
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo")
     call_command("seed_demo")
-    achievements = Achievement.objects.filter(account__user__username="learner")
+    # The six of this demo (conversion's demo adds the certificates its rules name).
+    achievements = Achievement.objects.filter(
+        account__user__username="learner", title__in=[row[1] for row in demo.DEPOSITS]
+    )
     assert achievements.count() == 6
     assert sorted(achievements.values_list("status", flat=True)) == sorted(
         ["recognised", "recognised", "returned", "rejected", "confirming", "under_review"]
@@ -28,11 +32,14 @@ def test_the_demo_learner_holds_reviewed_deposits_with_a_pdf_each(settings, tmp_
         evidence = achievement.evidence.get()
         assert evidence.kind == Evidence.Kind.PDF
         assert evidence.file.open("rb").read(5) == b"%PDF-"
-    assert len([p for p in tmp_path.rglob("*.pdf")]) == 6
-    # Two recognitions on the ledger: 4 credits by unit standard, 6 stated by an expert.
+    conversion_deposits = conversion_demo.CONVERSION_DEPOSITS
+    assert len([p for p in tmp_path.rglob("*.pdf")]) == 6 + len(conversion_deposits)
+    # Two recognitions on the ledger: 4 credits by unit standard, 6 stated by an expert (and
+    # those of the certificates conversion's demo adds).
     account = achievements.first().account
-    assert services.balance_of(account).total == Decimal("10.00")
-    assert CreditEntry.objects.count() == 2
+    added = sum(Decimal(row[-1]) for row in conversion_deposits)
+    assert services.balance_of(account).total == Decimal("10.00") + added
+    assert CreditEntry.objects.count() == 2 + len(conversion_deposits)
     # Each desk has something on it, and the demo centre administrator may re-review.
     confirming = achievements.get(status="confirming")
     centre_admin = get_user_model().objects.get(username="centre_admin")
@@ -40,6 +47,6 @@ def test_the_demo_learner_holds_reviewed_deposits_with_a_pdf_each(settings, tmp_
 
     capsys.readouterr()
     call_command("check_ledger")
-    assert "2 entries checked" in capsys.readouterr().out
+    assert f"{2 + len(conversion_deposits)} entries checked" in capsys.readouterr().out
     call_command("verify_audit_chain")
     assert verify_chain().intact

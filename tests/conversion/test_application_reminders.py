@@ -66,3 +66,13 @@ def test_a_second_run_the_same_day_sends_nothing_and_the_next_day_again(world):
     tomorrow = timezone.localdate() + timedelta(days=1)
     assert conversion_reminders_send(today=tomorrow) == 1
     assert reminders_of(world.reviewer) == sent + 1
+
+
+def test_an_overdue_appeal_is_reminded_too(world):
+    appealed = world.application("appealed")
+    assert appealed.due_on is not None
+    due_in(appealed, -1)
+    assert conversion_reminders_send() == 1
+    assert AuditEvent.objects.filter(
+        action="conversion_application.remind", object_id=str(appealed.pk)
+    ).exists()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
@@ -488,6 +489,11 @@ def test_an_appeal_holds_the_refused_lines_again_for_a_reviewer_who_took_no_part
     application.refresh_from_db()
     refused.refresh_from_db()
     assert application.status == Status.APPEALED and application.appeal_reason == "证书有效"
+    # The appeal is promised a decision within the same working days, from its own day.
+    assert application.due_on == add_working_days(
+        timezone.localdate(application.appealed_at),
+        settings.CREDITBANK_CONVERSION_DUE_WORKING_DAYS,
+    )
     assert refused.status == LineStatus.APPEALED
     assert LineHolding.objects.get(line=refused).active
     assert line_actions(world.reviewer, refused) == set()

@@ -6,10 +6,14 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.roles import LEARNER
 from branches.models import Announcement
 from conversion import demo
 from conversion.models import (
+    ApplicationLine,
     Certificate,
+    ConversionApplication,
+    ConversionEntry,
     ConversionRule,
     Course,
     Programme,
@@ -122,3 +126,50 @@ def test_a_certificate_held_finds_the_demo_rules_in_the_lookup(client):
     text = page.content.decode()
     assert page.status_code == 200
     assert "重庆开放大学" in text and "重庆城市职业学院" in text
+
+
+def test_the_demo_learner_has_applications_in_every_state_and_the_ledgers_hold(capsys):
+    call_command("seed_demo")
+    applications = ConversionApplication.objects.filter(account__user__username=LEARNER)
+    steps = AuditEvent.objects.filter(action__startswith="conversion_application.").count()
+    entries = ConversionEntry.objects.count()
+    call_command("seed_demo")  # idempotent: nothing is applied for or decided twice
+    assert applications.count() == len(demo.APPLICATIONS)
+    assert AuditEvent.objects.filter(action__startswith="conversion_application.").count() == steps
+    assert ConversionEntry.objects.count() == entries
+
+    assert sorted(applications.values_list("status", flat=True)) == sorted(
+        ["approved", "partly_approved", "rejected", "submitted", "with_institution", "appealed"]
+    )
+    approved = applications.get(status="approved")
+    assert set(approved.lines.values_list("status", flat=True)) == {"approved"}
+    partly = applications.get(status="partly_approved")
+    assert sorted(partly.lines.values_list("status", flat=True)) == ["approved", "refused"]
+    assert partly.lines.get(status="refused").reason == demo.REFUSE_CET4
+    rejected = applications.get(status="rejected")
+    assert rejected.lines.get().reason == demo.REFUSE_NCRE2
+    appealed = applications.get(status="appealed")
+    assert appealed.appeal_reason == demo.APPEAL_REASON
+    assert appealed.lines.get().status == "appealed"
+    # The appeal waits for the second reviewer, who took no part in the first decision.
+    assert appealed.lines.get().decided_by.username == demo.REVIEWERS["OU"]
+    with_institution = applications.get(status="with_institution")
+    assert with_institution.reviewer.username == demo.REVIEWERS["OU"]
+    assert applications.get(status="submitted").accepted_by is None
+    # Every approved line has its entry on the ledger, citing the line and the rule version.
+    approved_lines = ApplicationLine.objects.filter(application__in=applications, status="approved")
+    assert approved_lines.count() == 3
+    for line in approved_lines:
+        assert line.entry.rule_version_id == line.rule_version_id
+        assert line.entry.course_id == line.course_id
+    assert ConversionEntry.objects.filter(line__application__in=applications).count() == 3
+    # Every step is audited; both checks hold.
+    for action in ("submit", "accept", "take", "decide", "appeal"):
+        assert AuditEvent.objects.filter(action=f"conversion_application.{action}").exists()
+    capsys.readouterr()
+    call_command("check_ledger")
+    call_command("verify_audit_chain")
+    out = capsys.readouterr()
+    assert "The credit ledger holds" in out.out
+    assert "Audit chain intact" in out.out
+    assert "VIOLATION" not in out.err
