@@ -18,7 +18,13 @@ from playwright.sync_api import expect
 
 from accounts.models import LearnerAccount
 from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, EXPERT, LEARNER
-from conversion.models import Certificate, Course, RuleVersion
+from conversion.models import (
+    ApplicationLine,
+    Certificate,
+    ConversionApplication,
+    Course,
+    RuleVersion,
+)
 from tests.browser.conftest import check_a11y, check_page, layout_problem
 from tests.browser.journey_helpers import t
 
@@ -231,3 +237,56 @@ def test_the_conversion_pages_fit_a_phone_as_the_demo_people_use_them(
     # An expert: the rules waiting for their opinion.
     signed_in_as(page, live_server, EXPERT)
     visit(page, "/conversion/review/")
+
+
+def test_the_conversion_application_pages_fit_a_phone_as_the_demo_people_use_them(
+    page, live_server, demo, is_phone
+):
+    """The what-if simulator (the learner's and the public's, with results), the learner's
+    applications, a partly approved one and its appeal page; branch staff's queue of
+    applications to accept and one of them; the decision queue of the reviewer who decides the
+    demo's appeal and the appealed application."""
+    partly = ConversionApplication.objects.get(
+        account__user__username=LEARNER, status=ConversionApplication.Status.PARTLY_APPROVED
+    )
+    waiting = ConversionApplication.objects.filter(
+        account__user__username=LEARNER, status=ConversionApplication.Status.SUBMITTED
+    ).first()
+    appealed = ApplicationLine.objects.filter(status=ApplicationLine.Status.APPEALED).first()
+    assert waiting is not None and appealed is not None
+
+    # The public: the simulator with two certificates held, at a programme their rules name.
+    held = "&".join(
+        f"hold=certificate:{pk}"
+        for pk in Certificate.objects.filter(rule_atoms__version__programme=partly.programme)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:2]
+    )
+    visit(page, f"/conversion/simulate/?programme={partly.programme_id}&{held}")
+    expect(page.get_by_role("main").locator("article.outcome-line").first).to_be_visible()
+
+    # The learner: the simulator, the applications, a partly approved one and its appeal.
+    signed_in_as(page, live_server, LEARNER)
+    visit(page, f"/my/conversion/simulate/?programme={partly.programme_id}")
+    expect(page.get_by_role("main").locator("article.outcome-line").first).to_be_visible()
+    visit(page, "/my/conversion/applications/")
+    expect_stacked_rows(page.locator("main table"), is_phone)
+    visit(page, f"/my/conversion/applications/{partly.pk}/")
+    expect(page.get_by_role("main")).to_contain_text(partly.number)
+    visit(page, f"/my/conversion/applications/{partly.pk}/appeal/")
+
+    # Branch staff: the applications to accept and the one waiting.
+    signed_in_as(page, live_server, BRANCH_STAFF)
+    visit(page, "/conversion/applications/queue/accept/")
+    expect_stacked_rows(page.locator("main table"), is_phone)
+    visit(page, f"/conversion/applications/{waiting.pk}/")
+    expect(page.get_by_role("main")).to_contain_text(waiting.number)
+
+    # The reviewer who took no part: the decisions queue and the appealed application.
+    reviewer = "inst_reviewer2"
+    signed_in_as(page, live_server, reviewer)
+    visit(page, "/conversion/applications/queue/decide/")
+    expect_stacked_rows(page.locator("main table"), is_phone)
+    visit(page, f"/conversion/applications/{appealed.application_id}/")
+    expect(page.get_by_role("main")).to_contain_text(appealed.application.number)
