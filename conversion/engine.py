@@ -45,7 +45,9 @@ an "any" / "N of" group taking the first items that can be met together — with
 it is exact; a cheap test first (could the tree be met if holdings could be shared?) skips most
 rules without searching. It stops after ``SEARCH_BUDGET`` placements (the pigeonhole of 30 atoms
 over 50 holdings of one category would otherwise take forever); then the greedy assignment of
-``partial`` is used if it meets the rule, and the rule is not met otherwise.
+``partial`` is used if it meets the rule, and the rule is not met otherwise. (For speed, each
+atom's holdings are judged once per run, for every rule naming the same atom, and a source that
+is one group of atoms is searched by a shortcut making the same placements in the same order.)
 
 A rule granting several courses grants them all from one set of holdings. A holding is used by
 one line only (the database holds an achievement to one active use per institution), so the
@@ -329,6 +331,7 @@ class Outcome:
 ENGINE_VERSION = 1
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+ZERO_TEXT = "0.00"  # _money(ZERO)
 # The assignment search tries at most this many (atom, holding) placements per rule. A rule of
 # realistic size (a few atoms, a few candidates each) needs a few dozen; the worst the source
 # format allows (30 atoms × 50 holdings all meeting one category, a pigeonhole) would need
@@ -437,6 +440,43 @@ class _Exhausted(Exception):
     pass
 
 
+class _AtomInfo:
+    """What the holdings make of one atom, judged once per evaluation and shared by every atom
+    of every rule with the same ``_atom_key`` (many rules name the same certificate or course):
+    ``judged`` every referenced holding (index, in id order) with the code of the reason it fails
+    the atom's age or result (``None``: it meets them) and what was assumed; ``qualified`` the
+    indexes of those meeting it."""
+
+    __slots__ = ("judged", "qualified", "_assumed")
+
+    def __init__(self, judged: list):
+        self.judged = judged
+        self.qualified = [i for i, fault, _a in judged if fault is None]
+        self._assumed = None
+
+    def assumed(self, i: int) -> tuple[str, ...]:
+        """What was assumed for holding ``i`` (one of ``qualified``)."""
+        found = self._assumed
+        if found is None:
+            found = self._assumed = {}
+            for j, _fault, assumed in self.judged:
+                found.setdefault(j, assumed)
+        return found[i]
+
+
+_NOTHING = _AtomInfo([])  # an atom no holding stands for
+
+
+class _Compiled:
+    """A rule's source compiled once per evaluation: ``atoms`` its atom nodes by path, in reading
+    order (which is also the order of their paths), and ``tree`` the root ``_Node``."""
+
+    __slots__ = ("atoms", "tree")
+
+    def __init__(self, atoms: dict, tree: _Node | _Leaf):
+        self.atoms, self.tree = atoms, tree
+
+
 class _Evaluation:
     """One run of ``evaluate``: the sorted inputs, the indexes and the running state."""
 
@@ -450,6 +490,7 @@ class _Evaluation:
         for holding in sorted(situation.holdings, key=_holding_key):
             seen.setdefault(holding.id, holding)
         self.holdings = list(seen.values())
+        self.is_cert = [h.is_certificate for h in self.holdings]
         self.by_id = {h.id: i for i, h in enumerate(self.holdings)}
         self.standings = [result_standing(h.result_kind, h.result_value) for h in self.holdings]
         self.courses = {c.id: c for c in situation.courses}
@@ -460,8 +501,11 @@ class _Evaluation:
         self._index()
         self._prior_state()
         self.consumed: dict[int, Rule] = {}  # holding index → the rule whose line uses it
-        self.qualified_cache: dict[tuple, list] = {}
-        self.compiled_rules: dict[int, tuple] = {}
+        # The holdings not available now: blocked by a prior conversion or consumed by a line.
+        self.taken: set[int] = set(self.blocked)
+        self.qualified_cache: dict[tuple, _AtomInfo] = {}
+        self.limit_texts: dict[str, str] = {}  # cap → its limit as _money
+        self.compiled_rules: dict[int, _Compiled] = {}
 
     # --- Indexes ------------------------------------------------------------------------------
 
@@ -486,8 +530,14 @@ class _Evaluation:
     def referenced(self, atom: dict) -> list[int]:
         """The holdings (indexes, in id order) that stand for what ``atom`` names."""
         kind = atom.get("kind")
+        if kind == "certificate":
+            return self.by_certificate.get(atom.get("certificate"), [])
+        if kind == "course":
+            return self.by_course.get(atom.get("course"), [])
         if kind == "standard":
             return self.by_standard.get(atom.get("code"), [])
+        if kind == "self_study":
+            return self.by_subject.get(atom.get("subject"), [])
         if kind == "category":
             found = self.by_category.get(atom.get("category"), [])
             level = atom.get("min_level")
@@ -498,28 +548,53 @@ class _Evaluation:
                     if self.holdings[i].level is not None and self.holdings[i].level >= level
                 ]
             return found
-        if kind == "certificate":
-            return self.by_certificate.get(atom.get("certificate"), [])
-        if kind == "course":
-            return self.by_course.get(atom.get("course"), [])
-        if kind == "self_study":
-            return self.by_subject.get(atom.get("subject"), [])
         return []
 
-    def judged(self, atom: dict) -> list[tuple[int, str | None, tuple[str, ...]]]:
-        """Every referenced holding with the code of the reason it fails the atom's age or
-        result (``None``: it meets them) and what was assumed; cached per atom."""
-        referenced = self.referenced(atom)
+    def atom_info(self, atom: dict) -> _AtomInfo:
+        """The referenced holdings judged against ``atom``; once per ``_atom_key``."""
+        get = atom.get
+        kind = get("kind")
+        # ``referenced``, inline (it runs for every atom of every rule).
+        if kind == "certificate":
+            referenced = self.by_certificate.get(get("certificate"))
+        elif kind == "course":
+            referenced = self.by_course.get(get("course"))
+        elif kind == "standard":
+            referenced = self.by_standard.get(get("code"))
+        elif kind == "self_study":
+            referenced = self.by_subject.get(get("subject"))
+        else:
+            referenced = self.referenced(atom)
         if not referenced:
-            return []
-        key = _atom_key(atom)
-        cached = self.qualified_cache.get(key)
-        if cached is not None:
-            return cached
+            return _NOTHING
+        # ``_atom_key``, inline.
+        result = get("min_result") or {}
+        key = (
+            kind,
+            get("code"),
+            get("category"),
+            get("min_level"),
+            get("certificate"),
+            get("course"),
+            get("subject"),
+            get("within_years"),
+            result.get("kind"),
+            str(result.get("value")),
+        )
+        info = self.qualified_cache.get(key)
+        if info is None:
+            info = self.qualified_cache[key] = _AtomInfo(self.judged(atom, referenced))
+        return info
+
+    def judged(self, atom: dict, referenced: list[int]) -> list[tuple[int, str | None, tuple]]:
+        """Every referenced holding with the code of the reason it fails the atom's age or
+        result (``None``: it meets them) and what was assumed."""
         found = []
         years = atom.get("within_years")
         earliest = years_before(self.on, years) if years else None
         minimum = atom.get("min_result") if atom.get("kind") != "standard" else None
+        if earliest is None and not minimum:
+            return [(i, None, ()) for i in referenced]
         holdings, standings = self.holdings, self.standings
         for i in referenced:
             assumed, fault = (), None
@@ -536,7 +611,6 @@ class _Evaluation:
                 elif not meets_minimum(standing, minimum):
                     fault = "atom_result_low"
             found.append((i, fault, assumed))
-        self.qualified_cache[key] = found
         return found
 
     def fault_facts(self, code: str, atom: dict, h: Holding) -> dict:
@@ -596,31 +670,51 @@ class _Evaluation:
 
     # --- Availability --------------------------------------------------------------------------
 
-    def free(self, i: int) -> bool:
-        return i not in self.blocked and i not in self.consumed
+    def consume(self, i: int, rule: Rule):
+        self.consumed[i] = rule
+        self.taken.add(i)
 
-    def compiled(self, rule: Rule) -> tuple[dict, dict, dict, _Node]:
-        """``rule``'s atoms by path, each atom's judged holdings, the holdings meeting it
-        (ignoring availability) by path, and its tree as ``_Node``s; once per rule."""
+    def compiled(self, rule: Rule) -> _Compiled:
+        """``rule``'s source as ``_Node``s, each atom with its judged holdings; once per rule."""
         found = self.compiled_rules.get(rule.version_id)
         if found is None:
-            atoms: dict[str, dict] = {}
-            tree = _compile(rule.source or {}, "", atoms)
-            judged = {path: self.judged(atom) for path, atom in atoms.items()}
-            qualified = {
-                path: [i for i, fault, _a in items if fault is None]
-                for path, items in judged.items()
-            }
-            found = self.compiled_rules[rule.version_id] = (atoms, judged, qualified, tree)
+            atoms: dict[str, _Leaf] = {}
+            tree = self._compile(rule.source or {}, "", atoms)
+            found = self.compiled_rules[rule.version_id] = _Compiled(atoms, tree)
         return found
 
-    def candidates(self, rule: Rule) -> dict[str, list[int]]:
-        """By atom path, the holdings that meet the atom and are free now, in id order."""
-        blocked, consumed = self.blocked, self.consumed
-        return {
-            path: [i for i in items if i not in blocked and i not in consumed]
-            for path, items in self.compiled(rule)[2].items()
-        }
+    def _compile(self, node: dict, path: str, atoms: dict) -> _Node | _Leaf:
+        """``node`` as ``_Node``s and ``_Leaf``s; its atoms go into ``atoms`` by path, in
+        reading order."""
+        if node.get("type") == "atom":
+            leaf = atoms[path] = _Leaf(path, node, self.atom_info(node))
+            return leaf
+        items = []
+        flat = True
+        met = 0  # items that could be met from all the holdings
+        for k, item in enumerate(node.get("items", ())):
+            child = f"{path}.{k}" if path else (_INDEXES[k] if k < len(_INDEXES) else str(k))
+            if item.get("type") == "atom":
+                leaf = atoms[child] = _Leaf(child, item, self.atom_info(item))
+                items.append(leaf)
+                met += bool(leaf.info.qualified)
+            else:
+                group = self._compile(item, child, atoms)
+                items.append(group)
+                met += group.possible
+                flat = False
+        # ``_needed``, inline.
+        kind = node.get("type")
+        count = len(node.get("items", ()))
+        if kind == "all":
+            needed = count
+        elif kind == "any":
+            needed = min(1, count)
+        else:
+            needed = max(0, min(int(node.get("n") or 1), count))
+        # ``feasible`` with nothing taken (an "all" group needs all its items: met == needed).
+        possible = met >= needed
+        return _Node(path, kind, node.get("n"), needed, tuple(items), flat, possible)
 
     # --- The assignment search -----------------------------------------------------------------
 
@@ -628,14 +722,77 @@ class _Evaluation:
         """An assignment path → holding meeting the rule's source, no holding twice, at most
         ``certificates_left`` certificate holdings; the first in depth-first order (items in
         order, holdings by id), or None."""
-        _atoms, _judged, qualified, tree = self.compiled(rule)
-        if not tree.feasible(qualified):
+        tree = self.compiled(rule).tree
+        if tree.items is None:
+            return self._search_atom(tree)
+        # The cheap test: could the tree be met if the free holdings could be shared? (Never,
+        # when it could not be met even from all the holdings.)
+        if not tree.possible:
             return None
-        cands = self.candidates(rule)
-        if not tree.feasible(cands):
+        taken = self.taken
+        if taken and not tree.feasible(taken):
             return None
-        cert_left = self.certificates_left
-        holdings = self.holdings
+        try:
+            if tree.flat:
+                return self._search_flat(tree)
+            return self._search_tree(tree)
+        except _Exhausted:
+            partial = self.partial(rule)
+            return partial["assign"] if not partial["missing"] else None
+
+    def _search_atom(self, leaf: _Leaf) -> dict[str, int] | None:
+        """A source that is one atom: its first free holding (within the certificate cap)."""
+        taken, is_cert, cert_left = self.taken, self.is_cert, self.certificates_left
+        for i in leaf.info.qualified:
+            if i in taken or (is_cert[i] and cert_left is not None and cert_left <= 0):
+                continue
+            return {leaf.path: i}
+        return None
+
+    def _search_flat(self, group: _Node) -> dict[str, int] | None:
+        """A group of atoms only: the search of ``_search_tree`` without its continuations (the
+        same placements in the same order, so the budget runs out at the same point)."""
+        taken, is_cert, cert_left = self.taken, self.is_cert, self.certificates_left
+        items, needed = group.items, group.needed
+        count_items = len(items)
+        lists = [leaf.info.qualified for leaf in items]
+        paths = [leaf.path for leaf in items]
+        assign: dict[str, int] = {}
+        used: set[int] = set()
+        steps = certs = 0
+
+        def pick(k, count):
+            nonlocal steps, certs
+            if count >= needed:
+                return True
+            if count_items - k < needed - count:
+                return False
+            path = paths[k]
+            for i in lists[k]:
+                if i in used or i in taken:
+                    continue
+                cert = is_cert[i]
+                if cert and cert_left is not None and certs >= cert_left:
+                    continue
+                steps += 1
+                if steps > SEARCH_BUDGET:
+                    raise _Exhausted
+                used.add(i)
+                certs += cert
+                assign[path] = i
+                if pick(k + 1, count + 1):
+                    return True
+                del assign[path]
+                certs -= cert
+                used.discard(i)
+            # An "all" group needs every item: skipping one leaves too few (the test above).
+            return pick(k + 1, count)
+
+        return assign if pick(0, 0) else None
+
+    def _search_tree(self, tree: _Node) -> dict[str, int] | None:
+        """The depth-first search with backtracking over any tree (continuation passing)."""
+        taken, is_cert, cert_left = self.taken, self.is_cert, self.certificates_left
         assign: dict[str, int] = {}
         used: set[int] = set()
         steps = [0]
@@ -644,22 +801,22 @@ class _Evaluation:
         def sat(node: _Node, cont):
             if node.items is None:
                 path = node.path
-                for i in cands[path]:
-                    if i in used:
+                for i in node.info.qualified:
+                    if i in used or i in taken:
                         continue
-                    is_cert = holdings[i].is_certificate
-                    if is_cert and cert_left is not None and certs[0] >= cert_left:
+                    cert = is_cert[i]
+                    if cert and cert_left is not None and certs[0] >= cert_left:
                         continue
                     steps[0] += 1
                     if steps[0] > SEARCH_BUDGET:
                         raise _Exhausted
                     used.add(i)
-                    certs[0] += is_cert
+                    certs[0] += cert
                     assign[path] = i
                     if cont():
                         return True
                     del assign[path]
-                    certs[0] -= is_cert
+                    certs[0] -= cert
                     used.discard(i)
                 return False
             items, needed = node.items, node.needed
@@ -683,13 +840,7 @@ class _Evaluation:
 
             return pick(0, 0)
 
-        try:
-            if sat(tree, lambda: True):
-                return dict(assign)
-            return None
-        except _Exhausted:
-            partial = self.partial(rule)
-            return partial["assign"] if not partial["missing"] else None
+        return dict(assign) if sat(tree, lambda: True) else None
 
     # --- The closest partial assignment ---------------------------------------------------------
 
@@ -697,27 +848,44 @@ class _Evaluation:
         """A greedy assignment meeting as much of the rule's source as it can, from the free
         holdings: {"assign": path → holding, "missing": [path], "short": [group facts]}. In an
         "any" or "N of" group the items with the fewest missing atoms are taken."""
-        tree = self.compiled(rule)[3]
-        cands = self.candidates(rule)
-        holdings, cert_left = self.holdings, self.certificates_left
+        tree = self.compiled(rule).tree
+        if tree.items is None or tree.flat:
+            return self._partial_flat(tree)
+        return self._partial_tree(tree)
+
+    def _partial_tree(self, tree: _Node | _Leaf) -> dict:
+        """``partial`` for any tree (the recursive walk)."""
+        taken, is_cert, cert_left = self.taken, self.is_cert, self.certificates_left
+
+        def first(leaf: _Leaf, used: set, certs: int):
+            """The first free holding meeting the atom, or None."""
+            for i in leaf.info.qualified:
+                if i in used or i in taken:
+                    continue
+                if is_cert[i] and cert_left is not None and certs >= cert_left:
+                    continue
+                return i
+            return None
 
         def walk(node: _Node, used: set, certs: int):
-            """→ (assign, missing, short, certs)"""
+            """→ (assign, missing, short, certs); ``used`` is not changed."""
             if node.items is None:
-                for i in cands[node.path]:
-                    if i in used:
-                        continue
-                    is_cert = holdings[i].is_certificate
-                    if is_cert and cert_left is not None and certs >= cert_left:
-                        continue
-                    return {node.path: i}, [], [], certs + is_cert
-                return {}, [node.path], [], certs
+                i = first(node, used, certs)
+                if i is None:
+                    return {}, [node.path], [], certs
+                return {node.path: i}, [], [], certs + is_cert[i]
             items, needed = node.items, node.needed
             if node.type == "all":
                 chosen = range(len(items))
             else:
                 trials = sorted(
-                    (len(walk(item, set(used), certs)[1]), k) for k, item in enumerate(items)
+                    (
+                        (first(item, used, certs) is None)
+                        if item.items is None
+                        else len(walk(item, used, certs)[1]),
+                        k,
+                    )
+                    for k, item in enumerate(items)
                 )
                 chosen = sorted(k for _m, k in trials[:needed])
             assign, missing, short = {}, [], []
@@ -745,25 +913,99 @@ class _Evaluation:
         assign, missing, short, _c = walk(tree, set(), 0)
         return {"assign": assign, "missing": missing, "short": short}
 
+    def _partial_flat(self, tree: _Node | _Leaf) -> dict:
+        """``partial`` for a source that is one atom or a group of atoms (the same choices as
+        its ``walk``, without the recursion)."""
+        taken, is_cert, cert_left = self.taken, self.is_cert, self.certificates_left
+        assign: dict[str, int] = {}
+        missing: list[str] = []
+        short: list[dict] = []
+        if tree.items is None:
+            chosen: tuple | list = (tree,)
+        elif tree.type == "all":
+            chosen = tree.items
+        else:
+            # The items that could be met from the free holdings first (in order), then the
+            # others; the first ``needed`` of them, in order.
+            needed = tree.needed
+            if needed <= 0:
+                chosen = ()
+            else:
+                met_first, others = [], []
+                for leaf in tree.items:
+                    for i in leaf.info.qualified:
+                        if i in taken or (is_cert[i] and cert_left is not None and cert_left <= 0):
+                            continue
+                        met_first.append(leaf)
+                        break
+                    else:
+                        others.append(leaf)
+                chosen = (met_first + others)[:needed]
+                if len(chosen) > 1 and others and met_first:
+                    index = {id(leaf): k for k, leaf in enumerate(tree.items)}
+                    chosen.sort(key=lambda leaf: index[id(leaf)])
+        used: set[int] = set()
+        certs = met = 0
+        for leaf in chosen:
+            for i in leaf.info.qualified:
+                if i in used or i in taken:
+                    continue
+                if is_cert[i] and cert_left is not None and certs >= cert_left:
+                    continue
+                assign[leaf.path] = i
+                used.add(i)
+                certs += is_cert[i]
+                met += 1
+                break
+            else:
+                missing.append(leaf.path)
+        if tree.items is not None and met < tree.needed and tree.type != "all":
+            short.append(
+                {
+                    "path": tree.path,
+                    "type": tree.type,
+                    "n": tree.n,
+                    "met": met,
+                    "needed": tree.needed,
+                }
+            )
+        return {"assign": assign, "missing": missing, "short": short}
+
+
+class _Leaf:
+    """An atom of a rule's source, compiled once: its ``path``, its source ``atom`` and ``info``
+    its judged holdings (``items`` is None: it is no group)."""
+
+    __slots__ = ("path", "atom", "info")
+    items = None
+
+    def __init__(self, path: str, atom: dict, info: _AtomInfo):
+        self.path, self.atom, self.info = path, atom, info
+
+    def feasible(self, taken: set) -> bool:
+        """Whether a holding meeting it is free."""
+        return not taken.issuperset(self.info.qualified)
+
 
 class _Node:
-    """A node of a rule's source, compiled once: an atom (``items`` None) or a group."""
+    """A group of a rule's source, compiled once (``flat``: its items are all ``_Leaf``s;
+    ``possible``: it is ``feasible`` when no holding is taken)."""
 
-    __slots__ = ("path", "type", "n", "needed", "items")
+    __slots__ = ("path", "type", "n", "needed", "items", "flat", "possible")
 
-    def __init__(self, path, type_, n, needed, items):
-        self.path, self.type, self.n, self.needed, self.items = path, type_, n, needed, items
+    def __init__(self, path, type_, n, needed, items, flat, possible):
+        self.path, self.type, self.n, self.needed = path, type_, n, needed
+        self.items, self.flat, self.possible = items, flat, possible
 
-    def feasible(self, cands: dict) -> bool:
-        """Whether it could be met if holdings could be shared (a cheap test first)."""
-        if self.items is None:
-            return bool(cands[self.path])
+    def feasible(self, taken: set) -> bool:
+        """Whether it could be met if the holdings not ``taken`` could be shared (a cheap test
+        first)."""
         needed = self.needed
         if needed == 0:
             return True
         met = 0
         for item in self.items:
-            if item.feasible(cands):
+            if item.feasible(taken):
                 met += 1
                 if met >= needed:
                     return True
@@ -772,16 +1014,7 @@ class _Node:
         return False
 
 
-def _compile(node: dict, path: str, atoms: dict) -> _Node:
-    """``node`` as ``_Node``s; its atoms go into ``atoms`` by path, in reading order."""
-    if node.get("type") == "atom":
-        atoms[path] = node
-        return _Node(path, "atom", None, 1, None)
-    items = tuple(
-        _compile(item, f"{path}.{k}" if path else str(k), atoms)
-        for k, item in enumerate(node.get("items", ()))
-    )
-    return _Node(path, node.get("type"), node.get("n"), _needed(node), items)
+_INDEXES = tuple(str(k) for k in range(64))  # the paths of the top level's items
 
 
 def _holding_key(h: Holding):
@@ -830,38 +1063,43 @@ def _needed(node: dict) -> int:
     return max(0, min(int(node.get("n") or 1), count))
 
 
-def _rule_order(rule: Rule, open_targets: list[Target]):
-    credits = sum((t.credits or ZERO for t in open_targets if t.outcome == CREDITS), ZERO)
-    exemptions = sum(1 for t in open_targets if t.outcome == EXEMPTION)
-    return (-credits, -exemptions, rule.number, rule.version_id)
-
-
 def evaluate(situation: Situation) -> Outcome:
     """What ``situation``'s holdings convert into (see the module's docstring)."""
     ev = _Evaluation(situation)
-    rules = sorted(situation.rules, key=lambda r: r.version_id)
+    courses, course_order = ev.courses, ev.course_order
+    rules = sorted(situation.rules, key=_version_id)
     targets_of: dict[int, list[Target]] = {}
     targeted: dict[int, list[tuple[Rule, Target]]] = {}  # course → (rule, target) by version
     for rule in rules:
-        seen_courses = set()
-        own = []
-        for target in sorted(rule.targets, key=lambda t: (t.course_id, t.outcome)):
-            if target.course_id in ev.courses and target.course_id not in seen_courses:
-                seen_courses.add(target.course_id)
-                own.append(target)
-        own.sort(key=lambda t: ev.course_order[t.course_id])
+        targets = rule.targets
+        if len(targets) == 1:  # the usual case
+            own = [targets[0]] if targets[0].course_id in courses else []
+        else:
+            seen_courses = set()
+            own = []
+            for target in sorted(targets, key=_target_key):
+                if target.course_id in courses and target.course_id not in seen_courses:
+                    seen_courses.add(target.course_id)
+                    own.append(target)
+            own.sort(key=lambda t: course_order[t.course_id])
         targets_of[rule.version_id] = own
         for target in own:
-            targeted.setdefault(target.course_id, []).append((rule, target))
+            found = targeted.get(target.course_id)
+            if found is None:
+                targeted[target.course_id] = [(rule, target)]
+            else:
+                found.append((rule, target))
 
     lines: dict[int, Line] = {}
     extra: dict[int, list[Reason]] = {}  # more reasons for granted lines
+    # course → (rule, target, assignment, cap reasons) of the rules met but cut to nothing
     cut_to_zero: dict[int, list[tuple[Rule, Target, dict, list[Reason]]]] = {}
 
     # Converted already.
-    for course_id, prior in ev.converted.items():
+    converted = ev.converted
+    for course_id, prior in converted.items():
         if course_id in targeted:
-            lines[course_id] = Line(
+            lines[course_id] = _line(
                 course_id=course_id,
                 status=CONVERTED,
                 outcome=None,
@@ -871,41 +1109,59 @@ def evaluate(situation: Situation) -> Outcome:
                 holding_ids=(),
                 missing=(),
                 reasons=(
-                    Reason("already_converted", {"course_id": course_id, "open": prior.is_open}),
+                    _reason("already_converted", {"course_id": course_id, "open": prior.is_open}),
                 ),
             )
 
-    open_of = {
-        rule.version_id: [t for t in targets_of[rule.version_id] if t.course_id not in ev.converted]
-        for rule in rules
-    }
+    if converted:
+        open_of = {
+            rule.version_id: [
+                t for t in targets_of[rule.version_id] if t.course_id not in converted
+            ]
+            for rule in rules
+        }
+    else:
+        open_of = targets_of
 
-    def open_targets(rule):
-        return open_of[rule.version_id]
+    def order_key(rule):
+        """Richest first: the credits of its open targets, its exemptions, number, version."""
+        open_targets = open_of[rule.version_id]
+        if len(open_targets) == 1:  # the usual case: the same key, sooner
+            target = open_targets[0]
+            if target.outcome == CREDITS:
+                return (-(ZERO + (target.credits or ZERO)), 0, rule.number, rule.version_id)
+            if target.outcome == EXEMPTION:
+                return (-ZERO, -1, rule.number, rule.version_id)
+        credits, exemptions = ZERO, 0
+        for target in open_targets:
+            if target.outcome == CREDITS:
+                credits += target.credits or ZERO
+            elif target.outcome == EXEMPTION:
+                exemptions += 1
+        return (-credits, -exemptions, rule.number, rule.version_id)
 
-    order = sorted(
-        (rule for rule in rules if open_targets(rule)),
-        key=lambda rule: _rule_order(rule, open_targets(rule)),
-    )
+    order = sorted((rule for rule in rules if open_of[rule.version_id]), key=order_key)
+    holdings, caps = ev.holdings, ev.caps
     for rule in order:
-        todo = [t for t in open_targets(rule) if t.course_id not in lines]
+        open_targets = open_of[rule.version_id]
+        todo = [t for t in open_targets if t.course_id not in lines]
         if not todo:
             continue
         assign = ev.search(rule)
         if assign is None:
             continue
-        for target in open_targets(rule):
-            granted = lines.get(target.course_id)
-            if granted is not None and granted.status != CONVERTED and target not in todo:
-                extra.setdefault(target.course_id, []).append(
-                    Reason(
-                        "granted_by_other_rule",
-                        {"version_id": rule.version_id, "number": rule.number},
+        if len(todo) != len(open_targets):
+            for target in open_targets:
+                granted = lines.get(target.course_id)
+                if granted is not None and granted.status != CONVERTED and target not in todo:
+                    extra.setdefault(target.course_id, []).append(
+                        _reason(
+                            "granted_by_other_rule",
+                            {"version_id": rule.version_id, "number": rule.number},
+                        )
                     )
-                )
         used = sorted(set(assign.values()))
-        issuers = sorted({ev.holdings[i].issuer for i in used} - {"", "n"})
-        met = _met_reasons(ev, rule, assign)
+        issuers = sorted({holdings[i].issuer for i in used} - {"", "n"})
         granted_lines = []
         for target in todo:
             cuts: list[Reason] = []
@@ -913,22 +1169,25 @@ def evaluate(situation: Situation) -> Outcome:
                 credits = None
             else:
                 credits = target.credits or ZERO
-                credits = _cut(credits, "share", ev.share_limit, ev.share_left, cuts)
+                credits = _cut(ev, credits, "share", ev.share_limit, ev.share_left, cuts)
                 if ev.year_left is not None:
-                    credits = _cut(credits, "per_year", ev.caps.per_year, ev.year_left, cuts)
-                if ev.caps.per_source is not None:
+                    credits = _cut(ev, credits, "per_year", caps.per_year, ev.year_left, cuts)
+                if caps.per_source is not None:
                     for issuer in issuers:
                         credits = _cut(
+                            ev,
                             credits,
                             "per_source",
-                            ev.caps.per_source,
+                            caps.per_source,
                             ev.source_left(issuer),
                             cuts,
                             issuer=issuer,
                         )
                 if credits <= 0:
+                    # The reasons (atoms met, then the cuts) are put together if this is the
+                    # line the course gets.
                     cut_to_zero.setdefault(target.course_id, []).append(
-                        (rule, target, assign, met + cuts)
+                        (rule, target, assign, cuts)
                     )
                     continue
                 ev.share_left -= credits
@@ -939,45 +1198,38 @@ def evaluate(situation: Situation) -> Outcome:
             granted_lines.append((target, credits, cuts))
         if not granted_lines:
             continue  # caps left nothing: the holdings stay free for other rules
+        met = _met_reasons(ev, rule, assign)
         first = granted_lines[0][0].course_id
         for i in used:
-            ev.consumed[i] = rule
+            ev.consume(i, rule)
         if ev.certificates_left is not None:
-            ev.certificates_left -= sum(1 for i in used if ev.holdings[i].is_certificate)
+            ev.certificates_left -= sum(1 for i in used if holdings[i].is_certificate)
+        rule_met = _reason(
+            "rule_met",
+            {"version_id": rule.version_id, "number": rule.number, "version": rule.version},
+        )
         for target, credits, cuts in granted_lines:
             is_first = target.course_id == first
             companion = (
-                []
+                ()
                 if is_first
-                else [
-                    Reason(
+                else (
+                    _reason(
                         "granted_with",
                         {"course_id": first, "version_id": rule.version_id},
-                    )
-                ]
+                    ),
+                )
             )
-            lines[target.course_id] = Line(
+            lines[target.course_id] = _line(
                 course_id=target.course_id,
                 status=PARTIAL if cuts else MATCH,
                 outcome=target.outcome,
                 credits=credits,
                 full_credits=target.credits if target.outcome == CREDITS else None,
                 version_id=rule.version_id,
-                holding_ids=tuple(ev.holdings[i].id for i in used) if is_first else (),
+                holding_ids=tuple(holdings[i].id for i in used) if is_first else (),
                 missing=(),
-                reasons=(
-                    Reason(
-                        "rule_met",
-                        {
-                            "version_id": rule.version_id,
-                            "number": rule.number,
-                            "version": rule.version,
-                        },
-                    ),
-                    *met,
-                    *cuts,
-                    *companion,
-                ),
+                reasons=(rule_met, *met, *cuts, *companion),
                 granted_with=None if is_first else first,
             )
 
@@ -987,8 +1239,8 @@ def evaluate(situation: Situation) -> Outcome:
         if course_id in lines:
             continue
         if course_id in cut_to_zero:
-            rule, target, _assign, reasons = cut_to_zero[course_id][0]
-            lines[course_id] = Line(
+            rule, target, assign, cuts = cut_to_zero[course_id][0]
+            lines[course_id] = _line(
                 course_id=course_id,
                 status=MISS,
                 outcome=target.outcome,
@@ -998,7 +1250,7 @@ def evaluate(situation: Situation) -> Outcome:
                 holding_ids=(),
                 missing=(),
                 reasons=(
-                    Reason(
+                    _reason(
                         "rule_met",
                         {
                             "version_id": rule.version_id,
@@ -1006,7 +1258,8 @@ def evaluate(situation: Situation) -> Outcome:
                             "version": rule.version,
                         },
                     ),
-                    *reasons,
+                    *_met_reasons(ev, rule, assign),
+                    *cuts,
                 ),
             )
             continue
@@ -1027,7 +1280,7 @@ def evaluate(situation: Situation) -> Outcome:
         if best is None:
             continue
         _key, rule, target, found = best
-        lines[course_id] = Line(
+        lines[course_id] = _line(
             course_id=course_id,
             status=PARTIAL if found["assign"] else MISS,
             outcome=target.outcome,
@@ -1043,7 +1296,7 @@ def evaluate(situation: Situation) -> Outcome:
         line = lines[course_id]
         lines[course_id] = replace(line, reasons=(*line.reasons, *reasons))
 
-    ordered = tuple(lines[c] for c in sorted(lines, key=lambda c: ev.course_order[c]))
+    ordered = tuple(lines[c] for c in sorted(lines, key=course_order.__getitem__))
     used_ids = {hid for line in ordered for hid in line.holding_ids}
     return Outcome(
         lines=ordered,
@@ -1053,44 +1306,102 @@ def evaluate(situation: Situation) -> Outcome:
             per_year_left=ev.year_left,
             certificates_left=ev.certificates_left,
         ),
-        unused=tuple(h.id for h in ev.holdings if h.id not in used_ids),
+        unused=tuple(h.id for h in holdings if h.id not in used_ids),
         on=situation.on,
         institution_id=situation.institution_id,
         programme_id=situation.programme_id,
-        holdings=tuple((h.id, h.title, h.credits, h.obtained_on) for h in ev.holdings),
+        holdings=tuple((h.id, h.title, h.credits, h.obtained_on) for h in holdings),
     )
 
 
-def _cut(credits, cap, limit, left, cuts, *, issuer=None) -> Decimal:
+def _version_id(rule: Rule) -> int:
+    return rule.version_id
+
+
+def _target_key(target: Target):
+    return (target.course_id, target.outcome)
+
+
+_new_object = object.__new__
+
+
+def _line(
+    course_id,
+    status,
+    outcome,
+    credits,
+    full_credits,
+    version_id,
+    holding_ids,
+    missing,
+    reasons,
+    granted_with=None,
+) -> Line:
+    """``Line(...)``, built without the frozen dataclass's ``__init__`` (which sets the fields
+    one at a time through ``object.__setattr__``, about three times slower): the engine builds a
+    line per course, hundreds per run. The result is an ordinary ``Line`` with the same
+    ``__dict__`` (equal, same repr, still frozen); tests/conversion/test_engine.py checks that
+    the fields match ``Line``'s."""
+    line = _new_object(Line)
+    fields = line.__dict__
+    fields["course_id"] = course_id
+    fields["status"] = status
+    fields["outcome"] = outcome
+    fields["credits"] = credits
+    fields["full_credits"] = full_credits
+    fields["version_id"] = version_id
+    fields["holding_ids"] = holding_ids
+    fields["missing"] = missing
+    fields["reasons"] = reasons
+    fields["granted_with"] = granted_with
+    return line
+
+
+def _reason(code: str, facts: dict) -> Reason:
+    """``Reason(code, facts)``, built the way ``_line`` is (the engine gives hundreds)."""
+    reason = _new_object(Reason)
+    fields = reason.__dict__
+    fields["code"] = code
+    fields["facts"] = facts
+    return reason
+
+
+def _cut(ev, credits, cap, limit, left, cuts, *, issuer=None) -> Decimal:
+    """``credits`` cut to what ``left`` allows of the ``cap``; a cut adds a reason to ``cuts``."""
     if credits <= left:
         return credits
     kept = max(ZERO, left)
+    limit_text = ev.limit_texts.get(cap)  # a cap's limit is the same all through a run
+    if limit_text is None:
+        limit_text = ev.limit_texts[cap] = _money(limit)
     facts = {
         "cap": cap,
-        "limit": _money(limit),
-        "left": _money(kept),
+        "limit": limit_text,
+        "left": ZERO_TEXT if kept is ZERO else _money(kept),
         "cut": _money(credits - kept),
     }
     if issuer is not None:
         facts["issuer"] = issuer
-    cuts.append(Reason("cap_cut", facts))
+    cuts.append(_reason("cap_cut", facts))
     return kept
 
 
 def _met_reasons(ev: _Evaluation, rule: Rule, assign: dict[str, int]) -> list[Reason]:
-    atoms, judged, _q, _t = ev.compiled(rule)
     reasons = []
-    for path in sorted(assign, key=_path_key):
-        i = assign[path]
-        assumed = next(a for j, _f, a in judged[path] if j == i)
+    holdings = ev.holdings
+    # The atoms in reading order, which is the order of their paths (``_path_key``).
+    for path, leaf in ev.compiled(rule).atoms.items():
+        i = assign.get(path)
+        if i is None:
+            continue
         reasons.append(
-            Reason(
+            _reason(
                 "atom_met",
                 {
                     "path": path,
-                    "atom": atoms[path],
-                    "holding": ev.holdings[i].id,
-                    "assumed": list(assumed),
+                    "atom": leaf.atom,
+                    "holding": holdings[i].id,
+                    "assumed": list(leaf.info.assumed(i)),
                 },
             )
         )
@@ -1102,26 +1413,31 @@ def _path_key(path: str):
 
 
 def _partial_reasons(ev: _Evaluation, rule: Rule, found: dict) -> list[Reason]:
-    atoms, judged, _q, _t = ev.compiled(rule)
-    reasons = _met_reasons(ev, rule, found["assign"])
-    taken = set(found["assign"].values())
+    atoms = ev.compiled(rule).atoms
+    assign = found["assign"]
+    reasons = _met_reasons(ev, rule, assign) if assign else []
+    taken = set(assign.values())
     cap_reached = ev.certificates_left is not None and ev.certificates_left <= sum(
         1 for i in taken if ev.holdings[i].is_certificate
     )
-    for path in sorted((p for p in found["missing"] if p in atoms), key=_path_key):
-        atom = atoms[path]
+    missing = [p for p in found["missing"] if p in atoms]
+    if len(missing) > 1:
+        missing.sort(key=_path_key)
+    for path in missing:
+        leaf = atoms[path]
+        atom = leaf.atom
         explained = []
-        for i, fault, _assumed in judged[path]:
+        for i, fault, _assumed in leaf.info.judged:
             if len(explained) >= MAX_HOLDINGS_PER_REASON:
                 break
             h = ev.holdings[i]
             base = {"path": path, "atom": atom, "holding": h.id}
             if fault is not None:
-                explained.append(Reason(fault, {**base, **ev.fault_facts(fault, atom, h)}))
+                explained.append(_reason(fault, {**base, **ev.fault_facts(fault, atom, h)}))
             elif i in ev.blocked:
                 prior = ev.blocked[i]
                 explained.append(
-                    Reason(
+                    _reason(
                         "holding_converted",
                         {
                             **base,
@@ -1133,7 +1449,7 @@ def _partial_reasons(ev: _Evaluation, rule: Rule, found: dict) -> list[Reason]:
             elif i in ev.consumed:
                 other = ev.consumed[i]
                 explained.append(
-                    Reason(
+                    _reason(
                         "holding_used_elsewhere",
                         {**base, "by": other.number, "version_id": other.version_id},
                     )
@@ -1141,10 +1457,15 @@ def _partial_reasons(ev: _Evaluation, rule: Rule, found: dict) -> list[Reason]:
             elif i in taken:
                 continue  # it meets another atom of this rule
             elif h.is_certificate and ev.certificates_left is not None and cap_reached:
-                explained.append(Reason("certificate_cap", {**base, "limit": ev.caps.certificates}))
+                explained.append(
+                    _reason("certificate_cap", {**base, "limit": ev.caps.certificates})
+                )
         if not explained:
-            explained.append(Reason("atom_missing", {"path": path, "atom": atom}))
+            explained.append(_reason("atom_missing", {"path": path, "atom": atom}))
         reasons.extend(explained)
-    for short in sorted(found["short"], key=lambda s: _path_key(s["path"])):
-        reasons.append(Reason("group_short", dict(short)))
+    shorts = found["short"]
+    if len(shorts) > 1:
+        shorts = sorted(shorts, key=lambda s: _path_key(s["path"]))
+    for short in shorts:
+        reasons.append(_reason("group_short", dict(short)))
     return reasons

@@ -4,7 +4,6 @@ no database."""
 
 import datetime
 import json
-import time
 from decimal import Decimal
 
 import pytest
@@ -150,12 +149,11 @@ def test_an_n_of_group_backtracks_over_its_items():
 
 def test_the_search_is_bounded():
     # 30 atoms of one category over 29 holdings of it: a pigeonhole that an unbounded search
-    # would take forever to refute.
+    # would take forever to refute (this test would not end). How fast the engine is, is
+    # measured by ``make bench`` (bench_simulate), not here.
     holdings = [holding(f"a{k:02d}", category="online") for k in range(29)]
     source = all_of(*[cat("online") for _ in range(30)])
-    started = time.perf_counter()
     line = one_line(holdings, source)
-    assert time.perf_counter() - started < 2
     assert line.status == PARTIAL
     assert len(line.missing) == 1
     fits = one_line([*holdings, holding("a99", category="online")], source)
@@ -616,18 +614,37 @@ def test_every_reason_code_the_engine_gives_is_listed():
     }
 
 
-def test_the_benchmark_case_is_fast():
-    """50 holdings × 200 rules: well under 5 ms on a quiet machine; the bound here is loose
-    because CI machines are shared."""
-    from tests.conversion.engine_data import benchmark_situation
+def test_the_fast_line_and_reason_builders_make_the_dataclasses():
+    """The engine builds its lines and reasons without the frozen dataclasses' ``__init__``
+    (``engine._line``, ``engine._reason``): the same fields, equal, frozen."""
+    import dataclasses
 
-    case = benchmark_situation()
-    evaluate(case)
-    best = min(_timed(case) for _ in range(5))
-    assert best < 0.05
-
-
-def _timed(case):
-    started = time.perf_counter()
-    evaluate(case)
-    return time.perf_counter() - started
+    fields = {
+        "course_id": 3,
+        "status": PARTIAL,
+        "outcome": engine.CREDITS,
+        "credits": D("2.00"),
+        "full_credits": D("4.00"),
+        "version_id": 10,
+        "holding_ids": ("a1",),
+        "missing": (),
+        "reasons": (engine.Reason("rule_met", {"version_id": 10}),),
+        "granted_with": 2,
+    }
+    assert list(fields) == [f.name for f in dataclasses.fields(engine.Line)]
+    fast = engine._line(**fields)
+    assert fast == engine.Line(**fields)
+    assert fast.__dict__ == engine.Line(**fields).__dict__
+    assert list(fast.__dict__) == list(fields)
+    assert repr(fast) == repr(engine.Line(**fields))
+    assert engine._line(**{**fields, "granted_with": None}) == engine.Line(
+        **{**fields, "granted_with": None}
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.status = MATCH
+    assert [f.name for f in dataclasses.fields(engine.Reason)] == ["code", "facts"]
+    reason = engine._reason("atom_missing", {"path": "0"})
+    assert reason == engine.Reason("atom_missing", {"path": "0"})
+    assert reason.__dict__ == engine.Reason("atom_missing", {"path": "0"}).__dict__
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reason.code = "no_rule"

@@ -364,3 +364,47 @@ def test_the_fast_result_comparison_agrees_with_the_table(result, minimum):
         assert standing is None
         return
     assert engine.meets_minimum(standing, minimum) is engine.result_meets(kind, value, minimum)
+
+
+FLAT_SOURCE = st.builds(
+    _group,
+    st.sampled_from(["all", "any", "n_of"]),
+    st.lists(ATOM, min_size=0, max_size=5),
+    st.integers(1, 5),
+)
+
+
+@SETTINGS
+@given(situations(), FLAT_SOURCE, st.data())
+def test_the_flat_search_is_the_general_search(situation, source, data):
+    """A source that is one group of atoms takes the shortcuts ``_search_flat`` and
+    ``_partial_flat``: the same assignment (and the same budget) as the general search and
+    walk, whatever is taken already."""
+    ev = engine._Evaluation(situation)
+    ev.certificates_left = data.draw(st.none() | st.integers(0, 3))
+    for i in data.draw(st.sets(st.integers(0, max(0, len(ev.holdings) - 1)))):
+        ev.taken.add(i)
+    rule = engine.Rule(version_id=1, number="ZH-2026-0001", version=1, source=source, targets=())
+    tree = ev.compiled(rule).tree
+    assert tree.flat
+    assert _searched(ev._search_flat, tree) == _searched(ev._search_tree, tree)
+    assert ev._partial_flat(tree) == ev._partial_tree(tree)
+    assert tree.possible == tree.feasible(set())
+
+
+@SETTINGS
+@given(situations(), ATOM, ATOM)
+def test_atoms_share_their_judged_holdings_exactly_when_their_keys_are_equal(situation, a, b):
+    """``_Evaluation.atom_info`` builds the key of ``_atom_key`` inline."""
+    ev = engine._Evaluation(situation)
+    first, second = ev.atom_info(a), ev.atom_info(b)
+    if first.judged and second.judged:
+        assert (first is second) == (engine._atom_key(a) == engine._atom_key(b))
+
+
+def _searched(search, tree):
+    """The search's assignment, or "exhausted" when it ran out of ``SEARCH_BUDGET``."""
+    try:
+        return search(tree)
+    except engine._Exhausted:
+        return "exhausted"
