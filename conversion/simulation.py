@@ -21,11 +21,14 @@ queries, whatever the number of achievements and rules.
 """
 
 import datetime
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.core.cache import cache
 
 from achievements.models import Achievement
 
@@ -68,136 +71,274 @@ def _squash(text: str) -> str:
 # --- The rules ---------------------------------------------------------------------------------
 
 
-def rules_in_force(programme: Programme, on: datetime.date) -> list[RuleVersion]:
-    """The programme's published versions in force on ``on``, with their targets and atoms (three
-    queries)."""
-    return list(
+NAMED_KINDS = (RuleAtom.Kind.CERTIFICATE, RuleAtom.Kind.COURSE, RuleAtom.Kind.SELF_STUDY)
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """A programme's published rule versions in force on a day, as the engine reads them
+    (``rules``), and the ids of what their atoms name (certificates, courses of other
+    institutions, self-study subjects) for ``Named``."""
+
+    rules: tuple[engine.Rule, ...]
+    certificate_ids: frozenset[int]
+    course_ids: frozenset[int]
+    subject_ids: frozenset[int]
+
+
+RULES_CACHE_SECONDS = 24 * 3600
+
+
+def rules_key(programme: Programme, on: datetime.date) -> tuple[str, list[int]]:
+    """The cache key of the programme's rules in force on ``on``, and their version ids (two
+    small queries). A published version is frozen (its source, targets and atoms never change),
+    so what the engine reads of the rules is fixed by which versions are in force — a version
+    published, retired, ended or starting changes that set — and by which of the institution's
+    courses are withdrawn (a target on a withdrawn course is left out). The key is made of both
+    sets, so any such change gives a new key at once, however the rows were changed."""
+    versions = list(
         RuleVersion.objects.in_force_on(on)
         .filter(programme=programme)
-        .select_related("rule")
-        .prefetch_related(
-            Prefetch("targets", queryset=RuleTarget.objects.filter(course__is_active=True)),
-            Prefetch("atoms", queryset=RuleAtom.objects.order_by("path")),
+        .order_by("pk")
+        .values_list("pk", "published_at")
+    )
+    ids = [pk for pk, _published in versions]
+    # Targets are courses of the programme's institution (``services.rules.targets_check``).
+    withdrawn = list(
+        Course.objects.filter(institution_id=programme.institution_id, is_active=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # With the moment each was published: a version id reused (a database restored or
+    # recreated, the cache kept) never finds another version's rules.
+    stamps = [(pk, published.isoformat() if published else "") for pk, published in versions]
+    digest = hashlib.sha256(f"{stamps}|{withdrawn}".encode()).hexdigest()[:32]
+    return f"conversion:rules:{programme.pk}:{digest}", ids
+
+
+def rules_in_force(programme: Programme, on: datetime.date) -> RulesInForce:
+    """The programme's rules in force on ``on`` (``read_rules_in_force``), kept under
+    ``rules_key`` in this process and in Django's cache (shared by the processes)."""
+    key, ids = rules_key(programme, on)
+    with _RULES_LOCK:
+        found = _RULES_HERE.get(key)
+        if found is not None:
+            _RULES_HERE.move_to_end(key)
+            return found
+    found = cache.get(key)
+    if found is None:
+        found = read_rules_in_force(programme, on, ids=ids)
+        cache.set(key, found, RULES_CACHE_SECONDS)
+    with _RULES_LOCK:
+        _RULES_HERE[key] = found
+        while len(_RULES_HERE) > RULES_HERE_MAX:
+            _RULES_HERE.popitem(last=False)
+    return found
+
+
+# The rules most recently used in this process, by ``rules_key`` (the key is read from the
+# database on every call, so a change elsewhere is seen at once): no unpickling of a couple of
+# thousand small objects per request, which would also wake the garbage collector's full runs.
+RULES_HERE_MAX = 64
+_RULES_HERE: "OrderedDict[str, RulesInForce]" = OrderedDict()
+_RULES_LOCK = threading.Lock()
+
+
+def read_rules_in_force(
+    programme: Programme, on: datetime.date, *, ids: list[int] | None = None
+) -> RulesInForce:
+    """The programme's published versions in force on ``on`` (or the versions ``ids``, found
+    so), their targets (active courses) and what their atoms name: three ``values_list``
+    queries, no model instances."""
+    versions = (
+        (
+            RuleVersion.objects.in_force_on(on).filter(programme=programme)
+            if ids is None
+            else RuleVersion.objects.filter(pk__in=ids)
         )
         .order_by("pk")
+        .values_list("pk", "rule__number", "version", "source")
     )
-
-
-def engine_rules(versions) -> tuple[engine.Rule, ...]:
-    return tuple(
-        engine.Rule(
-            version_id=version.pk,
-            number=version.rule.number,
-            version=version.version,
-            source=version.source,
-            targets=tuple(
-                engine.Target(course_id=t.course_id, outcome=t.outcome, credits=t.credits)
-                for t in version.targets.all()
-            ),
+    rows = list(versions)
+    pks = [row[0] for row in rows]
+    targets: dict[int, list[engine.Target]] = {}
+    for version_id, course_id, outcome, credits in (
+        RuleTarget.objects.filter(version_id__in=pks, course__is_active=True)
+        .order_by("version_id", "pk")
+        .values_list("version_id", "course_id", "outcome", "credits")
+    ):
+        targets.setdefault(version_id, []).append(
+            engine.Target(course_id=course_id, outcome=outcome, credits=credits)
         )
-        for version in versions
+    certificate_ids, course_ids, subject_ids = set(), set(), set()
+    for kind, certificate_id, course_id, subject_id in (
+        RuleAtom.objects.filter(version_id__in=pks)
+        .filter(kind__in=NAMED_KINDS)
+        .order_by()
+        .values_list("kind", "certificate_id", "course_id", "subject_id")
+        .distinct()
+    ):
+        if kind == RuleAtom.Kind.CERTIFICATE:
+            certificate_ids.add(certificate_id)
+        elif kind == RuleAtom.Kind.COURSE:
+            course_ids.add(course_id)
+        elif kind == RuleAtom.Kind.SELF_STUDY:
+            subject_ids.add(subject_id)
+    rules = tuple(
+        engine.Rule(
+            version_id=pk,
+            number=number,
+            version=version,
+            source=source,
+            targets=tuple(targets.get(pk, ())),
+        )
+        for pk, number, version, source in rows
+    )
+    return RulesInForce(
+        rules=rules,
+        certificate_ids=frozenset(certificate_ids - {None}),
+        course_ids=frozenset(course_ids - {None}),
+        subject_ids=frozenset(subject_ids - {None}),
     )
 
 
 @dataclass
 class Named:
-    """What the rules name that an achievement may stand for, read once."""
+    """What the rules name that an achievement may stand for, read once (``values_list``, the
+    names squashed once): ``certificates`` (pk, category id, name, grade), ``courses`` (pk,
+    institution id, code, name) and ``subjects`` (code, squashed code, name)."""
 
-    certificates: list
-    courses: list
-    subjects: list
+    certificates: list[tuple[int, int, str, str]]
+    courses: list[tuple[int, int, str, str]]
+    subjects: list[tuple[str, str, str]]
 
     @classmethod
-    def of(cls, versions) -> "Named":
-        certificate_ids, course_ids, subject_ids = set(), set(), set()
-        for version in versions:
-            for atom in version.atoms.all():
-                if atom.kind == RuleAtom.Kind.CERTIFICATE:
-                    certificate_ids.add(atom.certificate_id)
-                elif atom.kind == RuleAtom.Kind.COURSE:
-                    course_ids.add(atom.course_id)
-                elif atom.kind == RuleAtom.Kind.SELF_STUDY:
-                    subject_ids.add(atom.subject_id)
-        return cls(
-            certificates=list(
-                Certificate.objects.filter(pk__in=certificate_ids).select_related("category")
+    def of(cls, found: RulesInForce) -> "Named":
+        certificates = (
+            Certificate.objects.filter(pk__in=found.certificate_ids).values_list(
+                "pk", "category_id", "name", "grade"
             )
-            if certificate_ids
-            else [],
-            courses=list(Course.objects.filter(pk__in=course_ids)) if course_ids else [],
-            subjects=list(SelfStudySubject.objects.filter(pk__in=subject_ids))
-            if subject_ids
-            else [],
+            if found.certificate_ids
+            else []
+        )
+        courses = (
+            Course.objects.filter(pk__in=found.course_ids).values_list(
+                "pk", "institution_id", "code", "name"
+            )
+            if found.course_ids
+            else []
+        )
+        subjects = (
+            SelfStudySubject.objects.filter(pk__in=found.subject_ids).values_list("code", "name")
+            if found.subject_ids
+            else []
+        )
+        return cls(
+            certificates=[
+                (pk, category, _squash(name), _squash(grade))
+                for pk, category, name, grade in certificates
+            ],
+            courses=[
+                (pk, institution, _squash(code), _squash(name))
+                for pk, institution, code, name in courses
+            ],
+            subjects=[(code, _squash(code), _squash(name)) for code, name in subjects],
         )
 
-    def certificates_of(self, achievement: Achievement) -> frozenset[int]:
+    def certificates_of(self, achievement: "AchievementFacts") -> frozenset[int]:
         title = _squash(achievement.title)
         return frozenset(
-            c.pk
-            for c in self.certificates
-            if c.category_id == achievement.category_id
-            and _squash(c.name) in title
-            and (not c.grade or _squash(c.grade) in title)
+            pk
+            for pk, category, name, grade in self.certificates
+            if category == achievement.category_id
+            and name in title
+            and (not grade or grade in title)
         )
 
-    def courses_of(self, achievement: Achievement) -> frozenset[int]:
+    def courses_of(self, achievement: "AchievementFacts") -> frozenset[int]:
         if achievement.issuer_institution_id is None:
             return frozenset()
         title = _squash(achievement.title)
         return frozenset(
-            c.pk
-            for c in self.courses
-            if c.institution_id == achievement.issuer_institution_id
-            and (_squash(c.code) in title or _squash(c.name) in title)
+            pk
+            for pk, institution, code, name in self.courses
+            if institution == achievement.issuer_institution_id and (code in title or name in title)
         )
 
-    def subjects_of(self, achievement: Achievement) -> frozenset[str]:
-        if achievement.category.code != SELF_STUDY_CATEGORY:
+    def subjects_of(self, achievement: "AchievementFacts") -> frozenset[str]:
+        if achievement.category_code != SELF_STUDY_CATEGORY:
             return frozenset()
         title = _squash(achievement.title)
         return frozenset(
-            s.code for s in self.subjects if _squash(s.code) in title or _squash(s.name) in title
+            code for code, squashed, name in self.subjects if squashed in title or name in title
         )
 
 
 # --- The holdings ------------------------------------------------------------------------------
 
 
-def recognised_achievements(account):
+@dataclass(frozen=True)
+class AchievementFacts:
+    """What the engine reads of a recognised achievement (one row, no model instances)."""
+
+    pk: int
+    title: str
+    category_id: int
+    category_code: str
+    issuer_institution_id: int | None
+    issuer_name: str
+    result_kind: str
+    result_value: str
+    obtained_on: datetime.date | None
+    credits: Decimal | None
+    level: int | None
+    standard: str | None
+
+
+def recognised_achievements(account) -> list[AchievementFacts]:
     """The account's recognised achievements with what the engine reads (one query)."""
-    return (
+    rows = (
         Achievement.objects.filter(account=account, status=Achievement.Status.RECOGNISED)
-        .select_related(
-            "category", "issuer_institution", "recognition__level", "recognition__unit_standard"
-        )
         .order_by("pk")
+        .values_list(
+            "pk",
+            "title",
+            "category_id",
+            "category__code",
+            "issuer_institution_id",
+            "issuer_name",
+            "result_kind",
+            "result_value",
+            "obtained_on",
+            "recognition__credits",
+            "recognition__level__number",
+            "recognition__unit_standard__code",
+        )
     )
+    return [AchievementFacts(*row) for row in rows]
 
 
-def achievement_holding(achievement: Achievement, named: Named) -> engine.Holding:
-    recognition = achievement.recognition
+def achievement_holding(achievement: AchievementFacts, named: Named) -> engine.Holding:
     certificates = named.certificates_of(achievement)
     return engine.Holding(
         id=holding_id(achievement.pk),
         title=achievement.title,
-        category=achievement.category.code,
-        level=recognition.level.number if recognition and recognition.level_id else None,
+        category=achievement.category_code,
+        level=achievement.level,
         result_kind=achievement.result_kind,
         result_value=achievement.result_value,
         obtained_on=achievement.obtained_on,
-        credits=(recognition.credits if recognition else None) or Decimal("0"),
+        credits=achievement.credits or Decimal("0"),
         issuer=(
             f"i{achievement.issuer_institution_id}"
             if achievement.issuer_institution_id
             else f"n{(achievement.issuer_name or '').strip().lower()}"
         ),
-        standard=(
-            recognition.unit_standard.code if recognition and recognition.unit_standard_id else ""
-        ),
+        standard=achievement.standard or "",
         certificates=certificates,
         courses=named.courses_of(achievement),
         subjects=named.subjects_of(achievement),
-        is_certificate=bool(certificates) or achievement.category.code in CERTIFICATE_CATEGORIES,
+        is_certificate=bool(certificates) or achievement.category_code in CERTIFICATE_CATEGORIES,
     )
 
 
@@ -275,11 +416,13 @@ OPEN_LINE_STATUSES = (
 
 
 def prior_of(
-    account, programme: Programme, *, exclude_application=None
+    account, programme: Programme, *, exclude_application=None, course_ids=None
 ) -> tuple[engine.Prior, ...]:
     """The learner's conversions (ledger entries) and open application lines, anywhere, as
-    ``engine.Prior`` rows (two queries)."""
-    course_ids = set(programme.courses.values_list("pk", flat=True))
+    ``engine.Prior`` rows (two queries; three without ``course_ids``, the programme's
+    courses)."""
+    if course_ids is None:
+        course_ids = set(programme.courses.values_list("pk", flat=True))
     prior = []
     entries = ConversionEntry.objects.filter(account=account).values_list(
         "line_id", "institution_id", "course_id", "programme_id", "credits", "created_at"
@@ -342,10 +485,20 @@ def prior_of(
 # --- The situation and its outcome -------------------------------------------------------------
 
 
-def programme_courses(programme: Programme) -> tuple[engine.Course, ...]:
-    return tuple(
-        engine.Course(id=c.pk, code=c.code, name=c.name, credits=c.credits)
-        for c in programme.courses.filter(is_active=True).order_by("code", "pk")
+def programme_courses(programme: Programme) -> tuple[tuple[engine.Course, ...], set[int]]:
+    """The programme's open courses for the engine, and the ids of all its courses (open or
+    withdrawn, for ``prior_of``): one query."""
+    rows = programme.courses.order_by("code", "pk").values_list(
+        "pk", "code", "name", "credits", "is_active"
+    )
+    rows = list(rows)
+    return (
+        tuple(
+            engine.Course(id=pk, code=code, name=name, credits=credits)
+            for pk, code, name, credits, active in rows
+            if active
+        ),
+        {row[0] for row in rows},
     )
 
 
@@ -359,14 +512,17 @@ def situation_for(
 ) -> engine.Situation:
     """The engine's input for ``account``'s recognised achievements (or a visitor's holdings) at
     ``programme`` on ``on``."""
-    versions = rules_in_force(programme, on)
+    found = rules_in_force(programme, on)
+    courses, course_ids = programme_courses(programme)
     if account is not None:
-        named = Named.of(versions)
+        named = Named.of(found)
         holdings = tuple(
             achievement_holding(achievement, named)
             for achievement in recognised_achievements(account)
         )
-        prior = prior_of(account, programme, exclude_application=exclude_application)
+        prior = prior_of(
+            account, programme, exclude_application=exclude_application, course_ids=course_ids
+        )
     else:
         holdings, prior = visitor_holdings(visitor), ()
     return engine.Situation(
@@ -374,8 +530,8 @@ def situation_for(
         institution_id=programme.institution_id,
         programme_id=programme.pk,
         graduation_credits=programme.graduation_credits,
-        courses=programme_courses(programme),
-        rules=engine_rules(versions),
+        courses=courses,
+        rules=found.rules,
         holdings=holdings,
         caps=caps_of(programme),
         prior=prior,

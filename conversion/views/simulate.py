@@ -7,10 +7,14 @@ the view answers with that partial; without script the same forms submit and the
 comes back.
 """
 
+import dataclasses
+
 from django.contrib import messages
 from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import role_required
@@ -18,10 +22,11 @@ from accounts.models import LearnerAccount
 from accounts.roles import LEARNER, learning_account_of
 from creditbank.errors import ServiceError
 
-from .. import selectors
+from .. import engine, selectors
 from ..forms.simulate import ApplyForm, SimulateForm, VisitorSimulateForm, visitor_holdings
 from ..services.applications import application_submit
 from ..simulation import achievement_id, simulate
+from ..source import iter_atoms
 
 REGION = "simulate-region"
 
@@ -30,13 +35,58 @@ def _partial(request) -> bool:
     return bool(request.htmx) and request.htmx.target == REGION
 
 
-def outcome_rows(trace: dict, courses: dict, *, applicable: set | None = None) -> list[dict]:
-    """Each line of an outcome's ``trace`` with what ``conversion/_outcome_line.html`` shows:
-    the course row (``courses``: course id → anything with ``code``, ``name``, ``credits``),
-    the reasons and what is missing as sentences, and whether it may be applied for."""
+def known_names(trace: dict, situation):
+    """``conversion.trace.names_for`` for ``trace``, without reading again what ``situation``
+    (the engine's input) already holds: the programme's course codes and names, the rule
+    versions in force (number, version, source) and the holdings' titles. Only what the
+    atoms name (and anything not in the situation) is read."""
     from .. import trace as trace_text
 
-    names = trace_text.names_for([trace])
+    courses = {course.id: (course.code, course.name) for course in situation.courses}
+    versions = {
+        rule.version_id: (rule.number, rule.version, rule.source) for rule in situation.rules
+    }
+    holdings = trace.get("holdings") or {}
+    bare = []
+    for line in trace["lines"]:
+        reasons = []
+        for reason in line.get("reasons") or ():
+            reason = dict(reason)
+            if reason.get("course_id") in courses:
+                del reason["course_id"]
+            if reason.get("version_id") in versions:
+                del reason["version_id"]
+            if reason.get("holding") in holdings:
+                del reason["holding"]
+            reasons.append(reason)
+        version = versions.get(line.get("version_id"))
+        if version is not None:
+            # What names_for would read from the version's source: its atoms.
+            reasons.extend({"atom": atom} for _path, atom in iter_atoms(version[2]))
+        bare.append(
+            {
+                "course_id": None if line.get("course_id") in courses else line.get("course_id"),
+                "version_id": None if version is not None else line.get("version_id"),
+                "holding_ids": [h for h in line.get("holding_ids") or () if h not in holdings],
+                "reasons": reasons,
+            }
+        )
+    names = trace_text.names_for([{"lines": bare}])
+    names.courses = {**courses, **names.courses}
+    names.versions = {**versions, **names.versions}
+    return names
+
+
+def outcome_rows(
+    trace: dict, courses: dict, *, applicable: set | None = None, names=None
+) -> list[dict]:
+    """Each line of an outcome's ``trace`` with what ``conversion/_outcome_line.html`` shows:
+    the course row (``courses``: course id → anything with ``code``, ``name``, ``credits``),
+    the reasons and what is missing as sentences, and whether it may be applied for. ``names``:
+    what the sentences name, if already read (else ``names_for`` reads it)."""
+    from .. import trace as trace_text
+
+    names = names if names is not None else trace_text.names_for([trace])
     holdings = trace.get("holdings") or {}
     return [
         {
@@ -50,32 +100,103 @@ def outcome_rows(trace: dict, courses: dict, *, applicable: set | None = None) -
     ]
 
 
+# A miss in the compact list: one short phrase from its reasons (the first that applies), no
+# names read. The full sentences are one link away (``?course=<pk>``).
+MISS_PHRASES = (
+    ("no_rule", _lazy("no rule grants it")),
+    ("holding_converted", _lazy("already converted or applied for")),
+    ("holding_used_elsewhere", _lazy("what you hold is used by another rule")),
+    ("certificate_cap", _lazy("the certificate cap is reached")),
+    ("atom_too_old", _lazy("an achievement is too old")),
+    ("atom_result_low", _lazy("a result is too low")),
+)
+
+
+def miss_phrase(codes) -> str:
+    """The short phrase for a miss whose reasons have the codes ``codes``."""
+    for code, phrase in MISS_PHRASES:
+        if code in codes:
+            return str(phrase)
+    return _("nothing you hold meets it")
+
+
+def result_rows(
+    outcome, situation, *, chosen=(), why: int | None = None
+) -> tuple[dict, list[dict], list[dict]]:
+    """The engine's ``outcome`` for the page: its trace with only the lines shown in full
+    (match, partial, converted, and the miss asked about with ``why``), those lines with their
+    sentences (the names read once for them), and the other misses in short: course, one
+    phrase. The misses are never turned into trace data or sentences."""
+    courses = {course.id: course for course in situation.courses}
+    full_lines, misses = [], []
+    for line in outcome.lines:
+        if line.status == engine.MISS and line.course_id != why:
+            misses.append(
+                {
+                    "course_id": line.course_id,
+                    "course": courses.get(line.course_id),
+                    "phrase": miss_phrase({reason.code for reason in line.reasons}),
+                }
+            )
+        else:
+            full_lines.append(line)
+    trace = dataclasses.replace(outcome, lines=tuple(full_lines)).trace()
+    applicable = {line.course_id for line in full_lines if line.applicable}
+    rows = outcome_rows(trace, courses, applicable=applicable, names=known_names(trace, situation))
+    chosen = set(chosen)
+    for row in rows:
+        row["checked"] = row["applicable"] and row["line"]["course_id"] in chosen
+    return trace, rows, misses
+
+
 def _unused(trace: dict) -> list[dict]:
     """The holdings no line uses: their titles and, for an achievement, its page."""
     holdings = trace.get("holdings") or {}
+    marker = "2147483647"  # reverse once, not once per achievement
+    pattern = reverse("achievements:achievement_detail", args=[marker])
     found = []
     for holding in trace.get("unused") or []:
         facts = holdings.get(holding) or {}
-        found.append({"title": facts.get("title", ""), "achievement": achievement_id(holding)})
+        pk = achievement_id(holding)
+        found.append(
+            {
+                "title": facts.get("title", ""),
+                "achievement": pk,
+                "url": pattern.replace(marker, str(pk)) if pk is not None else "",
+            }
+        )
     return found
 
 
-def _result(programme, *, account=None, visitor=(), chosen=()) -> dict:
+def _why(params) -> int | None:
+    """The miss whose reasons were asked for (``course=<pk>``)."""
+    value = (params.get("course") or "").strip() if params else ""
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _why_links(context: dict, params) -> None:
+    """Each miss's "why" link: this page's query with ``course=<its pk>``, at its line."""
+    params = params.copy() if params else QueryDict(mutable=True)
+    params.pop("course", None)
+    query = f"?{params.urlencode()}&course=" if params else "?course="
+    for miss in context.get("misses") or ():
+        pk = str(miss["course_id"])
+        miss["href"] = f"{query}{pk}#outcome-{pk}"
+
+
+def _result(programme, *, account=None, visitor=(), chosen=(), why=None) -> dict:
     situation, outcome = simulate(
         programme, selectors.today(), **({"account": account} if account else {"visitor": visitor})
     )
-    trace = outcome.trace()
-    courses = {course.id: course for course in situation.courses}
-    applicable = {line.course_id for line in outcome.lines if line.applicable}
-    rows = outcome_rows(trace, courses, applicable=applicable)
-    for row in rows:
-        row["checked"] = row["applicable"] and row["line"]["course_id"] in set(chosen)
+    trace, rows, misses = result_rows(outcome, situation, chosen=chosen, why=why)
     return {
         "programme": programme,
         "rows": rows,
+        "misses": misses,
+        "why": why,
         "headroom": trace["headroom"],
         "unused": _unused(trace),
-        "any_applicable": bool(applicable),
+        "any_applicable": any(row["applicable"] for row in rows),
     }
 
 
@@ -93,7 +214,12 @@ def _learner_page(request, params, *, account, refused=None, chosen=(), status=2
         "rows": None,
     }
     if account is not None and form.is_bound and form.is_valid() and form.cleaned_data["programme"]:
-        context.update(_result(form.cleaned_data["programme"], account=account, chosen=chosen))
+        context.update(
+            _result(
+                form.cleaned_data["programme"], account=account, chosen=chosen, why=_why(params)
+            )
+        )
+    _why_links(context, params)
     template = "conversion/_simulate_region.html" if _partial(request) else None
     return render(
         request, template or "conversion/simulate.html", context | {"own": True}, status=status
@@ -166,7 +292,10 @@ def simulate_public(request):
         context["options"] = _option_links(request, form.cleaned_data["options"], held)
         context["programme_chosen"] = bool(form.cleaned_data["programme"])
         if form.cleaned_data["programme"] and held:
-            context.update(_result(form.cleaned_data["programme"], visitor=held))
+            context.update(
+                _result(form.cleaned_data["programme"], visitor=held, why=_why(request.GET))
+            )
+    _why_links(context, request.GET)
     if _partial(request):
         return render(request, "conversion/_simulate_region.html", context)
     return render(request, "conversion/simulate_public.html", context)
@@ -174,7 +303,7 @@ def simulate_public(request):
 
 def _query(request, *, holds: list[str]) -> str:
     params = request.GET.copy()
-    for name in ("hold", "q"):
+    for name in ("hold", "q", "course"):
         params.pop(name, None)
     params.setlist("hold", holds)
     return params.urlencode()

@@ -68,7 +68,9 @@ def holds(world, *which) -> list[str]:
 
 
 def statuses(response) -> dict:
-    return {row["course"].code: row["line"]["status"] for row in response.context["rows"]}
+    statuses = {row["course"].code: row["line"]["status"] for row in response.context["rows"]}
+    # The misses are listed in short (course, one phrase), apart from the lines shown in full.
+    return statuses | {miss["course"].code: "miss" for miss in response.context["misses"]}
 
 
 def test_what_a_visitor_holds_becomes_match_partial_and_miss(client, world):

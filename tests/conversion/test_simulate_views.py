@@ -2,6 +2,7 @@
 (/my/conversion/apply/): real published rules, recognised achievements, htmx and no script,
 the refusals, and a query count that does not grow with the rules and achievements."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -50,13 +51,14 @@ def rows_by_course(response) -> dict:
 def test_it_shows_match_partial_and_miss_with_credits_reasons_and_what_is_missing(learner, world):
     response = simulate(learner, world)
     rows = rows_by_course(response)
-    match, partial, miss = (rows[world.courses[n].pk] for n in ("match", "partial", "miss"))
+    match, partial = (rows[world.courses[n].pk] for n in ("match", "partial"))
+    (miss,) = response.context["misses"]
+    assert miss["course_id"] == world.courses["miss"].pk and miss["phrase"]
     assert match["line"]["status"] == "match"
     assert match["line"]["credits"] == "4.00"
     assert match["applicable"] and match["sentences"]
     assert partial["line"]["status"] == "partial"
     assert partial["missing"] and not partial["applicable"]
-    assert miss["line"]["status"] == "miss" and not miss["applicable"]
     page = response.content.decode()
     for label in ("Match", "Partial", "Miss"):
         assert f">{label}<" in page
@@ -300,9 +302,136 @@ def _queries(client, world) -> int:
 
 def test_the_query_count_does_not_grow_with_rules_and_achievements(learner, world):
     _grow(world, 5)
-    learner.get(URL, {"programme": world.programme.pk})  # warm the session and role caches
+    learner.get(URL, {"programme": world.programme.pk})  # warm the session, roles and rules
     few = _queries(learner, world)
     _grow(world, 20)
-    many = _queries(learner, world)
+    cold = _queries(learner, world)  # the rules changed: read again (versions, targets, atoms)
+    many = _queries(learner, world)  # then from the cache
     assert many == few, (few, many)
+    assert cold == few + 3, (few, cold)
     assert few <= 30
+
+
+# --- Misses in short, and the rules read once -----------------------------------------------------
+
+
+def test_misses_are_listed_compactly_with_a_link_to_their_reasons(learner, world):
+    miss = world.courses["miss"]
+    response = simulate(learner, world)
+    assert miss.pk not in rows_by_course(response)
+    page = response.content.decode()
+    listed = page[page.index("<details") : page.index("</details>")]
+    assert miss.code in listed and miss.name in listed
+    assert "nothing you hold meets it" in listed  # one short phrase, no sentences
+    why = f"?programme={world.programme.pk}&amp;course={miss.pk}#outcome-{miss.pk}"
+    assert why in listed
+    # The link shows that line in full: its reasons as sentences (not on the first page).
+    asked = learner.get(URL, {"programme": world.programme.pk, "course": miss.pk})
+    row = rows_by_course(asked)[miss.pk]
+    assert row["line"]["status"] == "miss" and row["sentences"] and not row["applicable"]
+    assert asked.context["misses"] == []
+    for sentence in row["sentences"]:
+        assert str(sentence) in asked.content.decode()
+        assert str(sentence) not in page
+    # A course number that is not a miss, or no number at all, changes nothing.
+    for value in ("x", str(world.courses["match"].pk), "99999999999"):
+        other = learner.get(URL, {"programme": world.programme.pk, "course": value})
+        assert other.status_code == 200
+        assert [m["course_id"] for m in other.context["misses"]] == [miss.pk]
+
+
+def test_the_rules_are_read_once_and_a_retired_or_published_rule_counts_at_once(
+    learner, world, people, monkeypatch
+):
+    from conversion import simulation
+    from conversion.services.review import rule_retire
+
+    def status(course) -> str:
+        response = simulate(learner, world)
+        if course.pk in rows_by_course(response):
+            return rows_by_course(response)[course.pk]["line"]["status"]
+        return "miss" if course.pk in {m["course_id"] for m in response.context["misses"]} else ""
+
+    reads = []
+    read = simulation.read_rules_in_force
+    monkeypatch.setattr(
+        simulation, "read_rules_in_force", lambda *a, **k: reads.append(1) or read(*a, **k)
+    )
+    assert status(world.courses["match"]) == "match"
+    assert status(world.courses["match"]) == "match"
+    assert len(reads) == 1  # the second time from the cache
+    # Retired through the service: no rule grants the course any more, at once.
+    rule_retire(
+        acting_user=people["centre_admin"],
+        version=world.versions["match"],
+        reason="该规则依据的培训标准已废止。",
+    )
+    assert status(world.courses["match"]) == ""
+    # Published (even by a direct UPDATE): it counts at once.
+    published(
+        programme=world.programme,
+        source={
+            "type": "all",
+            "items": [{"type": "atom", "kind": "category", "category": "work_experience"}],
+        },
+        targets=[(world.courses["miss"], Decimal("2"))],
+    )
+    assert status(world.courses["miss"]) == "match"
+    # A target course withdrawn (even by a direct UPDATE): its line goes at once.
+    type(world.courses["miss"]).objects.filter(pk=world.courses["miss"].pk).update(is_active=False)
+    assert status(world.courses["miss"]) == ""
+    assert len(reads) == 4
+
+
+def test_the_adapter_reads_what_each_achievement_stands_for(world):
+    """A certificate (with its grade), a course of another institution and a self-study
+    subject named by the rules are found in the titles of the learner's achievements."""
+    from conversion import simulation
+    from tests.conversion.factories import CertificateFactory, SelfStudySubjectFactory
+
+    certificate = CertificateFactory(name="电工 证书", grade="中级")
+    other = CourseFactory(code="EXT-101", name="电路基础")
+    subject = SelfStudySubjectFactory(code="03708", name="中国近现代史纲要")
+    items = [
+        {"type": "atom", "kind": "certificate", "certificate": certificate.pk},
+        {"type": "atom", "kind": "course", "course": other.pk},
+        {"type": "atom", "kind": "self_study", "subject": subject.code},
+    ]
+    published(
+        programme=world.programme,
+        source={"type": "any", "items": items},
+        targets=[(world.courses["miss"], Decimal("2"))],
+    )
+    cases = {
+        "cert": recognised_achievement(
+            world.account,
+            title="电工证书（中级）",
+            category="vocational_qualification_certificate",
+        ),
+        "cert_other_grade": recognised_achievement(
+            world.account,
+            title="电工证书（高级）",
+            category="vocational_qualification_certificate",
+        ),
+        "course": recognised_achievement(
+            world.account, title="课程 ext-101 成绩单", issuer=other.institution
+        ),
+        "course_elsewhere": recognised_achievement(world.account, title="EXT-101 成绩单"),
+        "subject": recognised_achievement(
+            world.account, title="自考 中国近现代史纲要", category="self_study_exam"
+        ),
+    }
+    situation = simulation.situation_for(
+        world.programme, datetime.date.today(), account=world.account
+    )
+    holdings = {h.id: h for h in situation.holdings}
+
+    def of(name):
+        return holdings[simulation.holding_id(cases[name].pk)]
+
+    assert of("cert").certificates == {certificate.pk} and of("cert").is_certificate
+    assert of("cert_other_grade").certificates == frozenset()
+    assert of("course").courses == {other.pk}
+    assert of("course_elsewhere").courses == frozenset()
+    assert of("subject").subjects == {subject.code}
+    assert of("cert").level == 3 and of("cert").credits == Decimal("3.00")
