@@ -133,8 +133,9 @@ class SimulateForm(forms.Form):
         programmes = simulated_programmes(day).select_related("institution")
         institution = self._raw_pk("institution")
         programme = self._raw_pk("programme")
-        if institution is None and programme is not None:
+        if institution is None and programme is not None and "institution" not in self.data:
             # A shared link may name the programme only: its institution is picked for it.
+            # (An institution sent empty — "choose another institution" — drops the programme.)
             found = programmes.filter(pk=programme).values_list("institution_id", flat=True)
             institution = next(iter(found), None)
             if institution is not None and self.is_bound:
@@ -156,6 +157,16 @@ class SimulateForm(forms.Form):
             # A programme of another institution (the institution was just changed) is dropped.
             self.data = self.data.copy()
             self.data["programme"] = ""
+        # Once a programme is chosen the institution picker offers that institution alone (and
+        # "choose another", which brings the whole list back): a thousand institutions are not
+        # sent again with every result, nor scrolled through on a phone.
+        self.institution_fixed = (
+            self.is_bound and programme is not None and programme in {p.pk for p in self.offered}
+        )
+        if self.institution_fixed:
+            field = self.fields["institution"]
+            field.queryset = Institution.objects.filter(pk=institution)
+            field.empty_label = _("Choose another institution")
 
     def _raw_pk(self, name: str) -> int | None:
         value = (self.data.get(name) or "").strip() if self.is_bound else ""

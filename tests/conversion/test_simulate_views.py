@@ -157,6 +157,27 @@ def test_changing_the_institution_drops_the_programme_of_the_other(learner, worl
     assert "别校专业" in response.content.decode()
 
 
+def test_with_a_programme_chosen_the_institution_picker_offers_it_alone(learner, world):
+    InstitutionFactory(name="另一所学院")
+    other = ProgrammeFactory(name="另一所学院的专业")
+    published(programme=other)
+    institution = world.programme.institution
+    response = learner.get(URL, {"institution": institution.pk, "programme": world.programme.pk})
+    choices = [
+        str(label) for _value, label in response.context["form"].fields["institution"].choices
+    ]
+    assert choices == ["Choose another institution", institution.name]
+    assert response.context["rows"] is not None
+    # "Choose another institution" (the institution sent empty) brings the whole list back and
+    # drops the programme, even though the programme alone would name its institution.
+    response = learner.get(URL, {"institution": "", "programme": world.programme.pk})
+    assert response.context["rows"] is None
+    choices = {
+        str(label) for _value, label in response.context["form"].fields["institution"].choices
+    }
+    assert {institution.name, other.institution.name} <= choices
+
+
 def test_odd_values_get_a_message_not_a_500(learner, world):
     for params in (
         {"institution": "x"},
