@@ -230,6 +230,7 @@ def test_a_page_that_opts_in_loads_htmx_from_our_own_static_files(client):
     assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in head
     # No inline script or style: the Content-Security-Policy allows our own files only.
     assert "<script>" not in page and "<style" not in page
-    assert """content='{"includeIndicatorStyles": false}'""" in head
+    # No indicator styles (an inline style); no settle delay (swapped-in content is live at once).
+    assert """content='{"includeIndicatorStyles": false, "defaultSettleDelay": 0}'""" in head
     policy = client.get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy
