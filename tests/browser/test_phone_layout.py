@@ -226,6 +226,10 @@ def test_the_conversion_pages_fit_a_phone_as_the_demo_people_use_them(
     expect_stacked_rows(page.locator("main table"), is_phone)
     ours = RuleVersion.objects.filter(rule__institution__staff__user__username="inst_clerk")
     visit(page, f"/conversion/manage/rules/{ours.order_by('pk').first().pk}/")
+    # The institution's general conversion caps (linked from the programme list).
+    institution = ours.order_by("pk").first().rule.institution
+    visit(page, f"/conversion/manage/institutions/{institution.pk}/caps/")
+    expect(page.get_by_role("main")).to_contain_text(institution.name)
 
     # The centre administrator: the review queue and a rule in expert review (its panel).
     signed_in_as(page, live_server, CENTRE_ADMIN)
