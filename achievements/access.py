@@ -31,6 +31,7 @@ from accounts.roles import (
     INSTITUTION_REVIEWER,
     INSTITUTION_ROLES,
     LEARNER,
+    QUALITY_AUDITOR,
     has_role,
 )
 from branches.access import staff_branch_ids
@@ -41,7 +42,10 @@ from .models import (
     Achievement,
     AchievementCategory,
     AchievementEvent,
+    DocumentShare,
     Evidence,
+    InquiryConsent,
+    ProofDocument,
     QualificationLevel,
     Recognition,
     UnitStandard,
@@ -517,3 +521,75 @@ def review_queue_for(user, queue: str):
         achievement=OuterRef("pk"), action__in=REVIEW_STEPS, actor=user
     )
     return achievements.exclude(Exists(took_part))
+
+
+# --- Proof: documents, share links, consent codes -----------------------------------------------
+# The learner owns their documents (read and write). The centre's administrators read every
+# document and revoke or suspend them; quality auditors read them (the management pages), and may
+# not act. Everyone else gets 404, as for a document that does not exist. The public reaches a
+# document only through its verification code or a share link (achievements.views.verify).
+
+DOCUMENT_READERS = (CENTRE_ADMIN, QUALITY_AUDITOR)
+
+
+def can_manage_documents(user) -> bool:
+    """Revoke, suspend and reinstate documents: the centre's administrators."""
+    return is_centre_admin(user)
+
+
+def can_read_documents(user) -> bool:
+    return user.is_authenticated and any(has_role(user, role) for role in DOCUMENT_READERS)
+
+
+def documents_of(user):
+    """The signed-in learner's own documents, newest first."""
+    return (
+        ProofDocument.objects.filter(account__user=user)
+        if user.is_authenticated
+        else (ProofDocument.objects.none())
+    )
+
+
+def document_for(user, pk, *, write: bool = False) -> ProofDocument:
+    """A document for its learner (read and write), or for the centre's readers (read; asking
+    to write is 403). 404 for anyone else."""
+    document = get_object_or_404(
+        ProofDocument.objects.select_related("account__user", "requested_by", "revoked_by"), pk=pk
+    )
+    if user.is_authenticated and document.account.user_id == user.pk:
+        return document
+    if can_read_documents(user):
+        if write and not can_manage_documents(user):
+            raise PermissionDenied
+        return document
+    raise Http404
+
+
+def own_document_for(user, pk) -> ProofDocument:
+    """A document of the signed-in learner's own (the learner's pages); 404 otherwise, for
+    the centre's readers too (they use the management pages)."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        ProofDocument.objects.select_related("account__user"), pk=pk, account__user_id=user.pk
+    )
+
+
+def share_for(user, pk) -> DocumentShare:
+    """A share link of the signed-in learner's own documents; 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        DocumentShare.objects.select_related("document__account"),
+        pk=pk,
+        document__account__user_id=user.pk,
+    )
+
+
+def consent_for(user, pk) -> InquiryConsent:
+    """A consent code the signed-in learner made; 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        InquiryConsent.objects.select_related("account"), pk=pk, account__user_id=user.pk
+    )

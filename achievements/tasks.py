@@ -11,3 +11,15 @@ def credits_expire() -> int:
     Each achievement is expired in its own transaction and at most once, so a run that is
     interrupted or repeated does no harm."""
     return credits_expire_due()
+
+
+@shared_task(acks_late=True)
+def document_render_task(document_id: int) -> str:
+    """Render, sign and issue a requested document. Safe to run twice (the service keeps one
+    result); a failure marks the document failed — the learner can try again."""
+    from .services.proof import document_render
+
+    try:
+        return document_render(document_id=document_id).status
+    except Exception:  # noqa: BLE001 — recorded on the document by the service
+        return "failed"

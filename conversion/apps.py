@@ -26,3 +26,9 @@ class ConversionConfig(AppConfig):
         if reads_achievement_for_application not in achievement_access.staff_reader_checks:
             achievement_access.staff_reader_checks.append(reads_achievement_for_application)
         archive_section_register(archive_conversions)
+        # Transcripts list what was converted and exempted (issue 14).
+        from achievements.proof.content import transcript_section_register
+
+        from .proof import transcript_conversions
+
+        transcript_section_register("conversions", transcript_conversions)

@@ -243,6 +243,31 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             ),
         },
     ),
+    (
+        _("Proof documents and credit inquiries"),
+        {
+            "document.request": pgettext_lazy("audit action", "Document requested"),
+            "document.render": pgettext_lazy("audit action", "Document being prepared"),
+            "document.ready": pgettext_lazy("audit action", "Document issued"),
+            "document.fail": pgettext_lazy("audit action", "Document could not be prepared"),
+            "document.retry": pgettext_lazy("audit action", "Document requested again"),
+            "document.extend": pgettext_lazy("audit action", "Document validity extended"),
+            "document.withdraw": pgettext_lazy("audit action", "Document withdrawn"),
+            "document.revoke": pgettext_lazy("audit action", "Document revoked"),
+            "document.suspend": pgettext_lazy("audit action", "Document suspended"),
+            "document.reinstate": pgettext_lazy("audit action", "Document reinstated"),
+            "document.share": pgettext_lazy("audit action", "Share link created"),
+            "document.share_end": pgettext_lazy("audit action", "Share link ended"),
+            "document.share_locked": pgettext_lazy(
+                "audit action", "Share link ended after wrong PINs"
+            ),
+            "inquiry.consent": pgettext_lazy("audit action", "Inquiry consent code made"),
+            "inquiry.consent_cancel": pgettext_lazy(
+                "audit action", "Inquiry consent code cancelled"
+            ),
+            "inquiry.make": pgettext_lazy("audit action", "Learning credit inquiry made"),
+        },
+    ),
 ]
 ACTIONS: dict[str, Any] = {
     code: label for _g, codes in ACTION_GROUPS for code, label in codes.items()
@@ -310,6 +335,14 @@ SUMMARY_KEYS: dict[str, Any] = {
     "line": _("Application line"),
     "courses": _("Target courses"),
     "entry": _("Conversion ledger entry"),
+    # Proof documents, share links and credit inquiries (achievements.services.proof).
+    "days": _("Days"),
+    "share": _("Share link"),
+    "label": pgettext_lazy("audit key", "Shared with or for"),
+    "pin": _("With a PIN"),
+    "hours": _("Valid for (hours)"),
+    "inquiry": _("Credit inquiry"),
+    "inquirer": _("Inquirer"),
 }
 # Summary keys that are fields of another model than the object's (an achievement's event
 # names its recognition decision's facts): (model label, field), for the field's name and, if

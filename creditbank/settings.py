@@ -95,6 +95,31 @@ if PRODUCTION and not CREDITBANK_SITE_URL.startswith("https://"):
         "CREDITBANK_SITE_URL must be the portal's https:// address (e-mails link to it)."
     )
 
+# Proof (issue 14): transcripts and proofs of learning outcomes.
+# The PDF signer (PAdES, pyHanko): PEM files of the bank's signing key and certificate, and of the
+# certificates between it and a trusted root. Unset outside production: a local CA and signer are
+# made on first use under CREDITBANK_PROOF_SIGNING_DIR (development and tests only).
+CREDITBANK_PROOF_SIGNING_KEY = env.str("CREDITBANK_PROOF_SIGNING_KEY", default="")
+CREDITBANK_PROOF_SIGNING_CERT = env.str("CREDITBANK_PROOF_SIGNING_CERT", default="")
+CREDITBANK_PROOF_SIGNING_CHAIN = env.list("CREDITBANK_PROOF_SIGNING_CHAIN", default=[])
+CREDITBANK_PROOF_SIGNING_PASSPHRASE = env.str("CREDITBANK_PROOF_SIGNING_PASSPHRASE", default="")
+CREDITBANK_PROOF_SIGNING_DIR = env.path("CREDITBANK_PROOF_SIGNING_DIR", default=VAR_DIR / "signing")
+# A timestamp authority (RFC 3161) for PAdES B-T; none: signatures carry the signing time only.
+CREDITBANK_PROOF_TSA_URL = env.str("CREDITBANK_PROOF_TSA_URL", default="")
+# The credentials' Ed25519 key (eddsa-rdfc-2022), a PEM file; unset outside production: one is
+# made on first use in CREDITBANK_PROOF_SIGNING_DIR.
+CREDITBANK_CREDENTIAL_KEY = env.str("CREDITBANK_CREDENTIAL_KEY", default="")
+if PRODUCTION and not (
+    CREDITBANK_PROOF_SIGNING_KEY and CREDITBANK_PROOF_SIGNING_CERT and CREDITBANK_CREDENTIAL_KEY
+):
+    raise ImproperlyConfigured(
+        "Production signs documents with the bank's own keys: set CREDITBANK_PROOF_SIGNING_KEY, "
+        "CREDITBANK_PROOF_SIGNING_CERT and CREDITBANK_CREDENTIAL_KEY."
+    )
+# Verification (/verify/): lookups of codes, share PINs and inquiry consent codes per client
+# address and per minute, before the portal answers "too many attempts".
+CREDITBANK_VERIFY_PER_MINUTE = env.int("CREDITBANK_VERIFY_PER_MINUTE", default=20)
+
 # Learning account numbers: this prefix, 10 digits and a Luhn check digit.
 CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
 

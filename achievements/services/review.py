@@ -45,6 +45,7 @@ from ..models import (
     UnitStandard,
 )
 from .ledger import ledger_cancel, ledger_deposit
+from .proof import documents_revoke_for_achievement
 from .workflow import lock, record_step, require_status
 
 Status = Achievement.Status
@@ -491,6 +492,8 @@ def achievement_revoke(*, acting_user, achievement: Achievement, reason: str) ->
     entry = ledger_cancel(
         achievement=locked, kind=CreditEntry.Kind.REVERSAL, acting_user=acting_user, note=reason
     )
+    # Every document that lists it is revoked too, with this reason (issue 14).
+    documents_revoke_for_achievement(acting_user=acting_user, achievement=locked, reason=reason)
     record_step(
         locked,
         action="revoke",

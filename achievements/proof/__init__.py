@@ -1,0 +1,1 @@
+"""Proof documents: their content, PDF and signature."""
