@@ -55,3 +55,18 @@ if [ ! -f "$stamp" ] || [ "$LOCK" -nt "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
   touch "$stamp"
 fi
+
+# The independent verifier of the verifiable credentials (tests/vc: the npm @digitalbazaar VC
+# stack), at the exact versions of its package-lock.json. CI needs it: without Node the
+# credential tests fail there (they are skipped only outside CI).
+VC_DIR=tests/vc
+vc_stamp="$VC_DIR/node_modules/.installed"
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$vc_stamp" ] || [ "$VC_DIR/package-lock.json" -nt "$vc_stamp" ]; then
+    echo "[bootstrap] installing the credential verifier's npm packages in $VC_DIR"
+    (cd "$VC_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$vc_stamp"
+  fi
+else
+  echo "[bootstrap] no npm here: the credential verifier (tests/vc) is not installed; install Node.js 20 and npm" >&2
+fi
