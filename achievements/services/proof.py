@@ -369,7 +369,11 @@ def document_extend(*, acting_user, document: ProofDocument, days) -> ProofDocum
     start = max(before, timezone.now())
     locked.expires_at = start + timedelta(days=days)
     locked.extended = True
-    locked.save(update_fields=["expires_at", "extended"])
+    # The credentials state the expiry (validUntil): they are issued again, signed anew.
+    from ..credentials.issue import document_credential
+
+    locked.credential = document_credential(locked)
+    locked.save(update_fields=["expires_at", "extended", "credential"])
     audit_record(
         actor=acting_user,
         action="document.extend",
