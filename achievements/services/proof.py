@@ -18,8 +18,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from creditbank.text import clean_text
 from ..access import can_manage_documents
 from ..models import (
     DOCUMENT_TRANSITIONS,
+    STATUS_LIST_SIZE,
     VALID_DAYS_MAX,
     VALID_DAYS_MIN,
     Achievement,
@@ -165,10 +166,17 @@ def _valid_days(days, *, field: str = "valid_days") -> int:
     return days
 
 
-def _next_status_index() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('achievements_document_status_index')")
-        return cursor.fetchone()[0]
+def _status_index() -> int:
+    """A free place in the Bitstring Status Lists, chosen at random within the newest list (as
+    the specification recommends: a place tells nothing about how many documents came before);
+    when a few tries all hit taken places, the next list. The unique constraint settles a race."""
+    top = ProofDocument.objects.aggregate(top=Max("status_index"))["top"] or 0
+    current = top // STATUS_LIST_SIZE
+    for _attempt in range(8):
+        index = current * STATUS_LIST_SIZE + secrets.randbelow(STATUS_LIST_SIZE)
+        if not ProofDocument.objects.filter(status_index=index).exists():
+            return index
+    return (current + 1) * STATUS_LIST_SIZE + secrets.randbelow(STATUS_LIST_SIZE)
 
 
 # --- Requesting and rendering ------------------------------------------------------------------
@@ -205,16 +213,23 @@ def document_request(
         raise InvalidInput(_("Choose at least one recognised achievement."), field="achievements")
     with translation.override(language):
         content = document_content(account, kind=kind, achievements=achievements)
-    document = ProofDocument.objects.create(
-        account=account,
-        kind=kind,
-        language=language,
-        code=_random_code(CODE_LENGTH),
-        content=content,
-        valid_days=days,
-        requested_by=acting_user,
-        status_index=_next_status_index(),
-    )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                document = ProofDocument.objects.create(
+                    account=account,
+                    kind=kind,
+                    language=language,
+                    code=_random_code(CODE_LENGTH),
+                    content=content,
+                    valid_days=days,
+                    requested_by=acting_user,
+                    status_index=_status_index(),
+                )
+            break
+        except IntegrityError:  # a status place (or, in theory, a code) taken at the same time
+            if attempt == 2:
+                raise
     document.achievements.set(achievements)
     audit_record(
         actor=acting_user,
