@@ -16,6 +16,7 @@ from .roles import (
     INSTITUTION_CLERK,
     INSTITUTION_REVIEWER,
     LEARNER,
+    QUALITY_AUDITOR,
     SECURITY_ADMIN,
     SYSTEM_ADMIN,
     roles_of,
@@ -34,6 +35,7 @@ SIGNED_IN_ITEMS = [
     NavItem("accounts:desk", _("My desk")),
     NavItem("accounts:my_account", _("My learning account"), frozenset({LEARNER})),
     NavItem("achievements:archive", _("My learning archive"), frozenset({LEARNER})),
+    NavItem("achievements:document_list", _("Transcripts and proofs"), frozenset({LEARNER})),
     NavItem("conversion:my_simulate", _("My what-if conversion"), frozenset({LEARNER})),
     NavItem("conversion:my_applications", _("Conversion applications"), frozenset({LEARNER})),
     NavItem(
@@ -65,6 +67,11 @@ SIGNED_IN_ITEMS = [
         frozenset({CENTRE_ADMIN, BRANCH_MANAGER, BRANCH_STAFF}),
     ),
     NavItem("branches:announcement_manage", _("Manage announcements"), frozenset({CENTRE_ADMIN})),
+    NavItem(
+        "achievements:document_manage_list",
+        _("Transcripts and proofs"),
+        frozenset({CENTRE_ADMIN, QUALITY_AUDITOR}),
+    ),
     NavItem(
         "achievements:standard_manage",
         _("Manage unit standards"),
@@ -117,6 +124,7 @@ PUBLIC_ITEMS = [
     NavItem("conversion:lookup", _("Credit conversion")),
     NavItem("conversion:simulate_public", _("What-if conversion")),
     NavItem("conversion:course_catalogue", _("Course catalogue")),
+    NavItem("verify:verify_form", _("Verify a document")),
 ]
 
 

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from achievements.views import credentials as credential_views
+
 from . import search, views
 
 # The admin signs in through allauth, so the log-in lock and MFA apply to it as well.
@@ -15,6 +17,8 @@ admin.site.site_title = settings.CREDITBANK_SITE_NAME
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The bank's did:web identity: the key its verifiable credentials are signed with.
+    path(".well-known/did.json", credential_views.did_document, name="did_document"),
     path("search/", search.search_page, name="search"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
@@ -23,6 +27,8 @@ urlpatterns = [
     path("", include("achievements.urls")),
     path("", include("conversion.urls")),
     path("", include("quality.urls")),
+    # Verification of documents, share links and learning credit inquiries: public.
+    path("verify/", include("achievements.verify_urls")),
     path("admin/", admin.site.urls),
 ]
 
