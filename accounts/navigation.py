@@ -69,7 +69,7 @@ SIGNED_IN_ITEMS = [
     NavItem("branches:announcement_manage", _("Manage announcements"), frozenset({CENTRE_ADMIN})),
     NavItem(
         "achievements:document_manage_list",
-        _("Transcripts and proofs"),
+        _("Manage transcripts and proofs"),
         frozenset({CENTRE_ADMIN, QUALITY_AUDITOR}),
     ),
     NavItem(

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from .views import credentials as views_credentials
 from .views import deposits as views_deposits
+from .views import proof as views_proof
+from .views import proof_manage as views_proof_manage
 from .views import review as views_review
 from .views import standards as views
 
@@ -29,6 +32,12 @@ urlpatterns = [
     path("standards/manage/<int:pk>/retire/", views.standard_retire, name="standard_retire"),
     path("standards/manage/levels/<int:pk>/edit/", views.level_edit, name="level_edit"),
     path("standards/manage/categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
+    # The Bitstring Status Lists of the documents' verifiable credentials (public, signed).
+    path(
+        "credentials/status/<int:number>/<str:purpose>/",
+        views_credentials.status_list,
+        name="status_list",
+    ),
     # Deposits (存储): the learner's achievements and evidence, and clerks' deposits.
     path("my/archive/", views_deposits.archive, name="archive"),
     path("my/achievements/new/", views_deposits.achievement_deposit, name="achievement_deposit"),
@@ -72,6 +81,36 @@ urlpatterns = [
         views_deposits.achievement_clerk_deposit,
         name="achievement_clerk_deposit",
     ),
+    # Proof (证明), the learner's pages: transcripts and proofs, share links, consent codes for a
+    # learning credit inquiry (issue 14; the public /verify/ pages are in the verify namespace).
+    path("my/documents/", views_proof.document_list, name="document_list"),
+    path("my/documents/new/", views_proof.document_request, name="document_request"),
+    path("my/documents/<int:pk>/", views_proof.document_detail, name="document_detail"),
+    path(
+        "my/documents/<int:pk>/progress/",
+        views_proof.document_progress,
+        name="document_progress",
+    ),
+    path(
+        "my/documents/<int:pk>/document.pdf",
+        views_proof.document_download,
+        name="document_download",
+    ),
+    path(
+        "my/documents/<int:pk>/credential.json",
+        views_proof.document_credential,
+        name="document_credential",
+    ),
+    path("my/documents/<int:pk>/extend/", views_proof.document_extend, name="document_extend"),
+    path(
+        "my/documents/<int:pk>/withdraw/", views_proof.document_withdraw, name="document_withdraw"
+    ),
+    path("my/documents/<int:pk>/retry/", views_proof.document_retry, name="document_retry"),
+    path("my/documents/<int:pk>/shares/new/", views_proof.share_create, name="share_create"),
+    path("my/documents/shares/<int:pk>/end/", views_proof.share_end, name="share_end"),
+    path("my/inquiries/", views_proof.consent_list, name="consent_list"),
+    path("my/inquiries/new/", views_proof.consent_create, name="consent_create"),
+    path("my/inquiries/<int:pk>/cancel/", views_proof.consent_cancel, name="consent_cancel"),
     # Recognition (认定): the staff's queues, the review page and its steps.
     *(
         path(
@@ -92,5 +131,20 @@ urlpatterns = [
             name=f"review_{action}",
         )
         for action in views_review.STEP_ORDER
+    ),
+    # Proof (证明), the centre's pages: every document; revoke, suspend, reinstate (POST only).
+    path("proof/manage/", views_proof_manage.document_manage_list, name="document_manage_list"),
+    path(
+        "proof/manage/<int:pk>/",
+        views_proof_manage.document_manage_detail,
+        name="document_manage_detail",
+    ),
+    *(
+        path(
+            f"proof/manage/<int:pk>/{action}/",
+            getattr(views_proof_manage, f"document_{action}_view"),
+            name=f"document_{action}",
+        )
+        for action in ("revoke", "suspend", "reinstate")
     ),
 ]

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from accounts.models import INSTITUTION_TRANSITIONS
 from accounts.services.learners import TRANSITIONS as LEARNER_ACCOUNT_TRANSITIONS
-from achievements.models import ACHIEVEMENT_TRANSITIONS
+from achievements.models import ACHIEVEMENT_TRANSITIONS, DOCUMENT_TRANSITIONS
 from achievements.services.standards import STANDARD_TRANSITIONS
 from branches.services.announcements import ANNOUNCEMENT_TRANSITIONS
 from branches.services.help_pages import HELP_PAGE_TRANSITIONS
@@ -41,6 +41,7 @@ EXPANSIONS = {
         "conversion/services/applications.py",
         "conversion_application.{}",
     ): APPLICATION_TRANSITIONS,
+    ("achievements/services/proof.py", "document.{}"): DOCUMENT_TRANSITIONS,
 }
 
 
