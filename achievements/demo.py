@@ -6,6 +6,7 @@ the recognition services by the demo staff so that every desk has something on i
 recognised (credits on the ledger), one returned for more, one rejected (open to appeal), one
 above the re-review threshold waiting for the centre, one waiting for the branch's first check."""
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -272,3 +273,73 @@ def _seed_reviews(out, account) -> None:
 
 # Usernames: the demo people who hold one role are called by its name (accounts.demo).
 REVIEWERS = (BRANCH_STAFF, "inst_clerk", "inst_reviewer", EXPERT)
+
+
+# The demo learner's transcript verifies under this code at /verify/<code>/ (README, "Demo
+# log-ins"). A real code is 20 random characters of Crockford's base32 (100 bits); this one is
+# fixed, for the demo only, so that the README can print it: CB14-DEM0-TRAN-SCR1-PT00 (a zero,
+# not the letter O, which the alphabet leaves out). It is written into the document between
+# the request and the rendering, so that the PDF, its QR code and the credentials carry it.
+DEMO_TRANSCRIPT_CODE = "CB14DEM0TRANSCR1PT00"
+# Its share link, with a PIN, likewise fixed for the README (a real token is random and shown
+# once): /verify/s/<DEMO_SHARE_TOKEN>/, PIN DEMO_SHARE_PIN.
+DEMO_SHARE_TOKEN = "demo-transcript-share"
+DEMO_SHARE_PIN = "2468"
+
+
+def seed_late(out) -> None:
+    """After every app's seed: the transcript lists what the conversion app seeded."""
+    _seed_transcript(out)
+
+
+def _seed_transcript(out) -> None:
+    """The demo learner's Chinese transcript, requested and rendered (the real PDF, signature
+    and credentials) through the services, with the fixed code; and a share link with a PIN.
+    Idempotent: nothing is made while a document with the code exists (a failed one is tried
+    again)."""
+    from django.db import transaction
+
+    from .models import DocumentShare, ProofDocument
+    from .services import proof
+
+    account = LearnerAccount.objects.filter(user__username=LEARNER, status="active").first()
+    if account is None:
+        out.write("achievements: the demo learner's active account is missing; no transcript")
+        return
+    learner = account.user
+    document = ProofDocument.objects.filter(code=DEMO_TRANSCRIPT_CODE).first()
+    if document is None:
+        document = proof.document_request(
+            acting_user=learner,
+            kind=ProofDocument.Kind.TRANSCRIPT,
+            language=ProofDocument.Language.ZH_HANS,
+            valid_days=180,
+        )
+        # Demo only: the fixed code instead of the random one, before anything prints it.
+        ProofDocument.objects.filter(pk=document.pk).update(code=DEMO_TRANSCRIPT_CODE)
+    elif document.status == ProofDocument.Status.FAILED:
+        document = proof.document_retry(acting_user=learner, document=document)
+    if document.status in (ProofDocument.Status.REQUESTED, ProofDocument.Status.FAILED):
+        try:
+            with transaction.atomic():
+                document = proof.document_render(document_id=document.pk)
+        except Exception as error:  # noqa: BLE001 — the demo goes on; seed_demo again retries
+            out.write(f"achievements: the demo transcript could not be rendered: {error}")
+            return
+    if document.status != ProofDocument.Status.READY:
+        return
+    if not document.shares.exists():
+        share, _token = proof.share_create(
+            acting_user=learner,
+            document=document,
+            label="示例：用人单位",
+            pin=DEMO_SHARE_PIN,
+            valid_days=proof.SHARE_DAYS_MAX,
+        )
+        # Demo only: the fixed token instead of the random one, so that the README can print it.
+        DocumentShare.objects.filter(pk=share.pk).update(
+            token_hash=hashlib.sha256(DEMO_SHARE_TOKEN.encode()).hexdigest()
+        )
+    out.write(
+        f"achievements: the demo learner's transcript verifies at /verify/{document.code_display}/"
+    )

@@ -9,6 +9,7 @@ cannot be added without deciding who may open it. Regenerate the table after a d
 with ``MATRIX_PRINT=1 pytest tests/test_role_matrix.py -k print -s`` and review every line.
 """
 
+import hashlib
 import os
 import uuid
 from datetime import date
@@ -106,6 +107,12 @@ GUARDED_TABLES = [
     "conversion_lineholding",
     "conversion_applicationevent",
     "conversion_conversionentry",
+    "achievements_proofdocument",
+    "achievements_proofdocument_achievements",
+    "achievements_documentshare",
+    "achievements_documentview",
+    "achievements_inquiryconsent",
+    "achievements_creditinquiry",
     "guardian_userobjectpermission",
 ]
 
@@ -168,6 +175,22 @@ PAYLOADS = {
     "conversion:line_send_back": {"send_back-note": "matrix"},
     # The fixture learner's account is pending: the simulator's notice (200), nothing written.
     "conversion:application_apply": {"programme": "1", "course": "1"},
+    # Proof documents (证明): the learner's steps and the centre's.
+    "achievements:document_extend": {"extend-days": "30"},
+    "achievements:document_withdraw": {"withdraw-reason": "matrix", "withdraw-confirm": "on"},
+    "achievements:document_retry": {},
+    "achievements:share_create": {
+        "share-label": "matrix",
+        "share-pin": "2468",
+        "share-valid_days": "7",
+    },
+    "achievements:share_end": {},
+    # The fixture learner's account is pending: refused beside the form (200), nothing written.
+    "achievements:consent_create": {"scope": "totals", "label": "matrix", "hours": "24"},
+    "achievements:consent_cancel": {},
+    "achievements:document_revoke": {"revoke-reason": "matrix"},
+    "achievements:document_suspend": {"suspend-reason": "matrix"},
+    "achievements:document_reinstate": {},
 }
 
 
@@ -212,6 +235,9 @@ def _session_key(user) -> str:
 @pytest.fixture
 def world(matrix, settings):
     settings.MEDIA_ROOT = matrix[2]  # where the evidence files were saved
+    # The public verification pages count lookups per address and minute; the matrix asks
+    # each 30 times from one address (the limit itself is tested with the verification pages).
+    settings.CREDITBANK_VERIFY_PER_MINUTE = 1000
     return matrix[0]
 
 
@@ -363,6 +389,7 @@ def build_world(people):
             pk["published_rule"],
         )
     )
+    pk.update(_proof_world(my_account, other_account))
     pk.update(
         {
             "returned_achievement": (returned.pk, achievements[1].pk),
@@ -410,6 +437,10 @@ def build_world(people):
         "conversion:line_decide": "with_institution_line",
         "conversion:line_confirm": "confirming_line",
         "conversion:line_send_back": "confirming_line",
+        "achievements:document_retry": "failed_document",
+        "achievements:document_reinstate": "suspended_document",
+        "achievements:share_end": "share",
+        "achievements:consent_cancel": "consent",
     }
     kinds = {
         "accounts:institution_": "institution",
@@ -433,6 +464,8 @@ def build_world(people):
         "achievements:achievement_": "achievement",
         "achievements:evidence_add": "achievement",
         "achievements:evidence_": "evidence",
+        "achievements:document_": "ready_document",
+        "achievements:share_create": "ready_document",
         "conversion:certificate_": "certificate",
         "conversion:subject_": "subject",
     }
@@ -454,10 +487,16 @@ def build_world(people):
             return {"slug": draft_help.slug}
         if name == "conversion:course_import_template":
             return {"fmt": ("xlsx", "csv")[which]}
-        if name == "conversion:application_apply":
-            return {}  # no object in its URL: the programme and courses are posted
+        if name in ("conversion:application_apply", "achievements:consent_create"):
+            return {}  # no object in its URL: what it makes is posted
         if name == "conversion:application_queue":
             return {"queue": ("accept", "decide")[which]}
+        if name in ("verify:document", "verify:pdf", "verify:credential"):
+            return {"code": pk["ready_code"][which]}
+        if name == "verify:share":
+            return {"token": pk["share_token"][which]}
+        if name == "achievements:status_list":
+            return {"number": 0, "purpose": ("revocation", "suspension")[which]}
         if name in exact:
             return {"pk": pk[exact[name]][which]}
         for prefix, kind in kinds.items():
@@ -562,6 +601,80 @@ def _application_world(people, own, other, versions) -> dict:
             found.setdefault(f"{state}_application", []).append(application.pk)
             found.setdefault(f"{state}_line", []).append(line.pk)
     return {name: tuple(pks) for name, pks in found.items()}
+
+
+# Proof documents (证明), by the status the pages act on: (status, suspended).
+DOCUMENT_STATES = {
+    "ready": ("ready", False),
+    "failed": ("failed", False),
+    "suspended": ("ready", True),
+}
+
+
+def _proof_world(own_account, other_account) -> dict:
+    """Proof documents, one per state the pages act on, with their verification codes; a share
+    link (no PIN) of each ready document, with its token; and an open consent code. Own = the
+    fixture learner's, other = another learner's. A ready document has a PDF file and a
+    credential, as the render task leaves it (the rendering itself: test_proof_*.py)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from achievements.models import DocumentShare, InquiryConsent, ProofDocument
+    from achievements.proof.content import document_content, recognised_achievements
+
+    found = {}
+    now = timezone.now()
+    for which, account in enumerate((own_account, other_account)):
+        content = document_content(
+            account, kind="transcript", achievements=list(recognised_achievements(account))
+        )
+        for n, (state, (status, suspended)) in enumerate(DOCUMENT_STATES.items()):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval('achievements_document_status_index')")
+                index = cursor.fetchone()[0]
+            document = ProofDocument(
+                account=account,
+                kind="transcript",
+                code=f"MATR1X{which}{n}".ljust(20, "0"),
+                content=content,
+                valid_days=30,
+                requested_by=account.user,
+                status=status,
+                suspended=suspended,
+                status_index=index,
+                failure="matrix" if status == "failed" else "",
+                issued_at=now if status == "ready" else None,
+                expires_at=now + timedelta(days=30) if status == "ready" else None,
+                progress=100 if status == "ready" else 0,
+                pages=1 if status == "ready" else None,
+                credential={"type": ["VerifiableCredential", "ClrCredential"]}
+                if status == "ready"
+                else {},
+            )
+            if status == "ready":
+                document.pdf.save(f"{document.code}.pdf", ContentFile(PDF_BYTES), save=False)
+            document.save()
+            found.setdefault(f"{state}_document", []).append(document.pk)
+            found.setdefault(f"{state}_code", []).append(document.code)
+        ready = ProofDocument.objects.get(pk=found["ready_document"][which])
+        token = f"matrix-share-{which}"
+        share = DocumentShare.objects.create(
+            document=ready,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            expires_at=ready.expires_at,
+        )
+        found.setdefault("share", []).append(share.pk)
+        found.setdefault("share_token", []).append(token)
+        consent = InquiryConsent.objects.create(
+            account=account,
+            scope="totals",
+            code_hash=hashlib.sha256(f"{account.pk}:MATRIX{which}".encode()).hexdigest(),
+            code_hint="TR1X",
+            expires_at=now + timedelta(hours=1),
+        )
+        found.setdefault("consent", []).append(consent.pk)
+    return {name: tuple(values) for name, values in found.items()}
 
 
 def _active_account(branch):
@@ -1485,5 +1598,77 @@ EXPECTED.update(
         "conversion:line_decide": _application_step("institution_reviewer"),
         "conversion:line_confirm": _application_step(centre=(302, 302)),
         "conversion:line_send_back": _application_step(centre=(302, 302)),
+    }
+)
+
+# Proof (证明). The learner's own documents, share links and consent codes: their owner only —
+# everyone else gets 404, the centre too (it reads documents on its own pages) — and the steps
+# on them (POST) likewise. The lists and the request forms: learners (the fixture learner's
+# account is pending and the outsider has none: both see the page's notice); staff without a
+# learning account 403.
+_LEARNER_PAGE = {"*": 403, "learner": 200, "outsider": 200, "anonymous": 302}
+_OWN_DOCUMENT = {"*": (404, 404), "learner": (200, 404), "anonymous": (302, 302)}
+_OWN_STEP = {"*": (404, 404), "learner": (302, 404), "anonymous": (302, 302)}
+EXPECTED.update(
+    {
+        "achievements:document_list": _LEARNER_PAGE,
+        "achievements:document_request": _LEARNER_PAGE,
+        "achievements:consent_list": _LEARNER_PAGE,
+        "achievements:consent_create": _LEARNER_PAGE,
+        "achievements:document_detail": _OWN_DOCUMENT,
+        "achievements:document_progress": _OWN_DOCUMENT,
+        "achievements:document_download": _OWN_DOCUMENT,
+        "achievements:document_credential": _OWN_DOCUMENT,
+        "achievements:share_create": _OWN_STEP,
+        "achievements:document_extend": _OWN_STEP,
+        "achievements:document_withdraw": _OWN_STEP,
+        "achievements:document_retry": _OWN_STEP,
+        "achievements:share_end": _OWN_STEP,
+        "achievements:consent_cancel": _OWN_STEP,
+    }
+)
+
+# Proof: verification (验证) — anyone, signed in or not, with a valid code or share link (both
+# documents are ready); and what verifiers of the credentials fetch: the DID document and the
+# status lists (list 0, revocation and suspension).
+EXPECTED.update(
+    {
+        "verify:verify_form": {"*": 200},
+        "verify:document": {"*": (200, 200)},
+        "verify:pdf": {"*": (200, 200)},
+        "verify:credential": {"*": (200, 200)},
+        "verify:share": {"*": (200, 200)},
+        "verify:inquiry": {"*": 200},
+        "did_document": {"*": 200},
+        "achievements:status_list": {"*": (200, 200)},
+    }
+)
+
+# Proof: the centre's document management. Centre administrators and quality auditors read
+# every document; only centre administrators revoke, suspend and reinstate (an auditor's step
+# is 403); everyone else 404.
+_CENTRE_STEP = {
+    "*": (404, 404),
+    "centre_admin": (302, 302),
+    "quality_auditor": (403, 403),
+    "anonymous": (302, 302),
+}
+EXPECTED.update(
+    {
+        "achievements:document_manage_list": {
+            "*": 403,
+            "centre_admin": 200,
+            "quality_auditor": 200,
+            "anonymous": 302,
+        },
+        "achievements:document_manage_detail": {
+            "*": (404, 404),
+            "centre_admin": (200, 200),
+            "quality_auditor": (200, 200),
+            "anonymous": (302, 302),
+        },
+        "achievements:document_revoke": _CENTRE_STEP,
+        "achievements:document_suspend": _CENTRE_STEP,
+        "achievements:document_reinstate": _CENTRE_STEP,
     }
 )

@@ -32,6 +32,16 @@ PUBLIC = {
     "conversion:certificate_list": {200},
     "conversion:subject_list": {200},
     "conversion:simulate_public": {200},
+    # Proof (证明): verification by code, share link or consent code, and what verifiers of the
+    # credentials fetch. A code or token that is no document's: the page says so, or 404.
+    "verify:verify_form": {200},
+    "verify:document": {200, 404},
+    "verify:pdf": {200, 404},
+    "verify:credential": {200, 404},
+    "verify:share": {200, 404},
+    "verify:inquiry": {200},
+    "did_document": {200},
+    "achievements:status_list": {200, 404},  # only lists that hold a document exist
     "set_language": {302},  # a GET only goes back
     "account_login": {200},
     "account_signup": {200},
@@ -149,6 +159,31 @@ SAMPLES = {
             "retire",
         )
     },
+    **{
+        f"achievements:{name}": {"pk": "1"}
+        for name in (
+            "document_detail",
+            "document_progress",
+            "document_download",
+            "document_credential",
+            "document_extend",
+            "document_withdraw",
+            "document_retry",
+            "share_create",
+            "share_end",
+            "consent_cancel",
+            "document_manage_detail",
+            "document_revoke",
+            "document_suspend",
+            "document_reinstate",
+        )
+    },
+    "achievements:status_list": {"number": "0", "purpose": "revocation"},
+    **{
+        f"verify:{name}": {"code": "CB14DEM0TRANSCR1PT00"}
+        for name in ("document", "pdf", "credential")
+    },
+    "verify:share": {"token": "not-a-real-token"},
     **{
         f"achievements:review_{action}": {"pk": "1"}
         for action in ("forward", "return", "recognise", "reject", "confirm", "send_back", "revoke")

@@ -36,6 +36,8 @@ def worker(tmp_path):
         "DATABASE_URL": _test_database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CREDITBANK_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
+        # The files the worker writes go where the test's settings look (tests/conftest.py).
+        "MEDIA_ROOT": str(tmp_path / "media"),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "creditbank", "worker", "--pool", "solo",

@@ -2,6 +2,8 @@
 
 Apps are visited in INSTALLED_APPS order (lower apps first) and their ``seed(out)`` called, the
 way the admin discovers ``admin.py`` modules, so this command never imports a higher app by name.
+Then each app's ``seed_late(out)``, if it has one: demo data that draws on what higher apps
+seeded (the demo learner's transcript lists the conversions ``conversion`` made).
 """
 
 from importlib import import_module
@@ -29,6 +31,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for module in demo_modules():
                     module.seed(self.stdout)
+                for module in demo_modules():
+                    if hasattr(module, "seed_late"):
+                        module.seed_late(self.stdout)
             self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write("role | username | password | totp")
         for module in demo_modules():
