@@ -100,7 +100,7 @@ def _salt(document) -> str:
 
 
 def _identifiers(document) -> list[dict]:
-    learner = document.content["learner"]
+    learner = document.content["holder"]
     salt = _salt(document)
     digest = hashlib.sha256((learner["account_number"] + salt).encode("utf-8")).hexdigest()
     return [
@@ -235,7 +235,7 @@ def document_credential(document) -> dict:
     language = _language(document)
     words = TEXT[language]
     content = document.content
-    name = _text(content["learner"]["name"])
+    name = _text(content["holder"]["name"])
     kind = "proof" if document.kind == "proof" else "transcript"
     lines = content["achievements"]
     credential = {

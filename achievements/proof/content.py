@@ -106,7 +106,7 @@ def document_content(account, *, kind: str, achievements) -> dict:
         (Decimal(item["credits"]) for item in conversions if item["credits"]), Decimal(0)
     )
     return {
-        "learner": {"name": account.real_name, "account_number": account.account_number},
+        "holder": {"name": account.real_name, "account_number": account.account_number},
         "kind": kind,
         "achievements": lines,
         "groups": _groups(lines),
