@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test setup check-deploy lint messages bench bench-conversion bench-simulate
+.PHONY: run test setup check-deploy lint messages bench bench-conversion bench-simulate bench-proof
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -44,17 +44,24 @@ messages: setup
 # tenth) beside the archive: CONVERSION_ARGS go to manage.py bench_conversion; alone: make
 # bench-conversion. Last the what-if simulator (issue 13): a learner with 50 recognised
 # achievements at a programme with 200 rules, beside the archive, and the rule engine alone;
-# SIMULATE_ARGS go to manage.py bench_simulate; alone: make bench-simulate.
+# SIMULATE_ARGS go to manage.py bench_simulate; alone: make bench-simulate. Then the proof
+# documents (issue 14): transcripts of 1, 5 and 20 pages rendered and signed beside WeasyPrint
+# alone, their peak memory, and the verification page beside the archive; PROOF_ARGS go to
+# manage.py bench_proof; alone: make bench-proof.
 bench: setup
 	@$(PY) scripts/devservices.py bench $(ARGS)
 	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
 	@$(PY) scripts/devservices.py bench-simulate $(SIMULATE_ARGS)
+	@$(PY) scripts/devservices.py bench-proof $(PROOF_ARGS)
 
 bench-conversion: setup
 	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
 
 bench-simulate: setup
 	@$(PY) scripts/devservices.py bench-simulate $(SIMULATE_ARGS)
+
+bench-proof: setup
+	@$(PY) scripts/devservices.py bench-proof $(PROOF_ARGS)
 
 # Pin every Python package with its hashes, after a change to pyproject.toml (which keeps the
 # ranges): requirements.lock for the image, requirements-test.lock (the same pins plus the test

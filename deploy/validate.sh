@@ -28,7 +28,8 @@ run() {  # run <description> <command...>: show the command's output only when i
     if "$@" >"$tmp/out" 2>&1; then pass "$description"; else fail "$description"; sed 's/^/      /' "$tmp/out"; fi
 }
 
-# Production mode with throwaway values: nothing here connects to a database.
+# Production mode with throwaway values: nothing here connects to a database or signs (the key
+# files are read when a document is signed, not at start, so their paths need not exist).
 production_env() {
     env CREDITBANK_PRODUCTION=1 \
         SECRET_KEY="validate-deploy-$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
@@ -40,6 +41,9 @@ production_env() {
         CREDITBANK_PII_HASH_KEY=validate-only-not-a-secret \
         CREDITBANK_AUDIT_KEY=validate-only-not-a-secret-0000000000000 \
         CREDITBANK_SITE_URL=https://creditbank.example.org \
+        CREDITBANK_PROOF_SIGNING_KEY=/nonexistent/validate-only-signing-key.pem \
+        CREDITBANK_PROOF_SIGNING_CERT=/nonexistent/validate-only-signing-cert.pem \
+        CREDITBANK_CREDENTIAL_KEY=/nonexistent/validate-only-credential-key.pem \
         "$@"
 }
 

@@ -12,6 +12,7 @@ and stops both when it ends — on Ctrl-C too — keeping their data for the nex
     python scripts/devservices.py bench [ARGS]   # manage.py bench ARGS in creditbank_bench
     python scripts/devservices.py bench-conversion [ARGS]   # manage.py bench_conversion ARGS there
     python scripts/devservices.py bench-simulate [ARGS]   # manage.py bench_simulate ARGS there
+    python scripts/devservices.py bench-proof [ARGS]   # manage.py bench_proof ARGS there
 """
 
 from __future__ import annotations
@@ -166,8 +167,9 @@ def bench(env: dict[str, str], args: list[str], command: str = "bench") -> int:
     """`make bench`: the benchmark in a database of its own, never the dev or test one (it
     fills it with millions of rows and empties it at will), with a cache namespace of its own.
     ``command``: ``bench`` (the archive, the desk, a queue), ``bench_conversion`` (the
-    conversion lookup beside the archive) or ``bench_simulate`` (the what-if simulator beside
-    the archive, and the rule engine alone)."""
+    conversion lookup beside the archive), ``bench_simulate`` (the what-if simulator beside
+    the archive, and the rule engine alone) or ``bench_proof`` (transcripts' PDFs beside
+    WeasyPrint alone, the verification page beside the archive)."""
     import psycopg
 
     url = with_database(env["DATABASE_URL"], BENCH_DATABASE)
@@ -303,7 +305,8 @@ def run(env: dict[str, str], *, develop: bool = False) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"run", "dev", "test", "exec", "bench", "bench-conversion", "bench-simulate"}
+    benches = {"bench", "bench-conversion", "bench-simulate", "bench-proof"}
+    commands = {"run", "dev", "test", "exec", *benches}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
@@ -321,6 +324,8 @@ def main(argv: list[str]) -> int:
             return bench(env, rest, "bench_conversion")
         if command == "bench-simulate":
             return bench(env, rest, "bench_simulate")
+        if command == "bench-proof":
+            return bench(env, rest, "bench_proof")
         if command == "test":
             compile_messages(env)
             return subprocess.run([PY, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode

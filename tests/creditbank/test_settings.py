@@ -17,6 +17,10 @@ PRODUCTION = {
     "CREDITBANK_PII_HASH_KEY": "a-separate-random-hash-key-for-identity-lookups",
     "CREDITBANK_AUDIT_KEY": "the-audit-chain-hmac-key-kept-outside-the-database-0123",
     "CREDITBANK_SITE_URL": "https://creditbank.example.gov.cn",
+    # Files read when something is signed, not at start: the paths need not exist here.
+    "CREDITBANK_PROOF_SIGNING_KEY": "/etc/creditbank/keys/document-signer-key.pem",
+    "CREDITBANK_PROOF_SIGNING_CERT": "/etc/creditbank/keys/document-signer.pem",
+    "CREDITBANK_CREDENTIAL_KEY": "/etc/creditbank/keys/credential-key.pem",
 }
 
 
