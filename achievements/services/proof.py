@@ -452,6 +452,12 @@ def document_reinstate(*, acting_user, document: ProofDocument) -> ProofDocument
     return _set_suspended(acting_user, document, False, "")
 
 
+def _suspension_action(suspended: bool) -> str:
+    if suspended:
+        return "document.suspend"
+    return "document.reinstate"
+
+
 def _set_suspended(acting_user, document, suspended: bool, reason: str) -> ProofDocument:
     locked = _lock(document)
     if locked.status != ProofDocument.Status.READY or locked.suspended == suspended:
@@ -463,9 +469,10 @@ def _set_suspended(acting_user, document, suspended: bool, reason: str) -> Proof
         )
     locked.suspended = suspended
     locked.save(update_fields=["suspended"])
+    action = _suspension_action(suspended)
     audit_record(
         actor=acting_user,
-        action="document.suspend" if suspended else "document.reinstate",
+        action=action,
         target=locked,
         before={"suspended": not suspended},
         after={"suspended": suspended},

@@ -63,7 +63,7 @@ def sample_content(kind: str = "transcript", name: str = "张三丰") -> dict:
         _line(103, "Data analysis with R", "0.25", result="Pass"),
     ]
     return {
-        "learner": {"name": name, "account_number": "CB00000000017"},
+        "holder": {"name": name, "account_number": "CB00000000017"},
         "kind": kind,
         "achievements": lines,
         "groups": [],
