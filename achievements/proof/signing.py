@@ -21,11 +21,13 @@ winner's. The loaded signer is kept per process (the key file is read once, not 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import functools
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -51,7 +53,20 @@ LOCAL_CA_CN = "学分银行本地开发根证书 Credit Bank development CA"
 
 def sign_pdf(data: bytes) -> bytes:
     """``data`` (a PDF) signed by the bank: an incremental update that adds the signature and
-    changes nothing the reader sees."""
+    changes nothing the reader sees.
+
+    pyHanko's synchronous API runs an event loop of its own (``asyncio.run``), which a thread
+    already running one cannot (an async caller; Playwright's test thread): there the signing
+    runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _sign(data)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_sign, data).result()
+
+
+def _sign(data: bytes) -> bytes:
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,

@@ -3,6 +3,7 @@ changed byte inside the signed range makes it report the digest mismatch. Develo
 with a local CA made once under the signing folder, also when processes race to make it;
 production signs with the key and certificate the settings name."""
 
+import asyncio
 import datetime
 import multiprocessing
 import re
@@ -289,3 +290,15 @@ def test_without_a_timestamp_authority_there_is_no_timestamp(tmp_path, unsigned)
     path = signed_file(tmp_path, unsigned)
     signature = PdfFileReader(BytesIO(path.read_bytes())).embedded_signatures[0]
     assert not signature.signer_info["unsigned_attrs"].native
+
+
+def test_signing_works_in_a_thread_that_runs_an_event_loop(tmp_path, unsigned):
+    """pyHanko's synchronous API starts an event loop of its own; called from a coroutine (an
+    async caller, Playwright's test thread) it signs in a thread of its own instead of failing."""
+
+    async def sign_here() -> bytes:
+        return signing.sign_pdf(unsigned)
+
+    path = tmp_path / "signed-in-a-loop.pdf"
+    path.write_bytes(asyncio.run(sign_here()))
+    assert pdfsig(path)["Signature Validation"] == "Signature is Valid."

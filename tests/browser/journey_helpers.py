@@ -8,13 +8,16 @@ change.
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.db import connections
 from django.utils import translation
 from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD
-from tests.browser.conftest import check_a11y
+from tests.browser.conftest import TIMEOUT_MS, VIEWPORTS, _problems_on_load, check_a11y
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # allauth's password labels end in a colon: "密码:".
@@ -109,3 +112,47 @@ def status_message(page):
 def fits_the_viewport(page) -> bool:
     """No horizontal scrolling: nothing wider than the window (the phone check)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.fixture
+def second_page(page, live_server):
+    """A second person's browser beside ``page`` (a new context at the same width: another
+    cookie jar), for someone who is not signed in or signs in apart. Import it into a test
+    module to use it. It fails the test as ``page`` does: console errors, and pages wider than
+    the window or with English."""
+    width = next(name for name, v in VIEWPORTS.items() if v["viewport"] == page.viewport_size)
+    context = page.context.browser.new_context(
+        base_url=live_server.url, locale="en-US", **VIEWPORTS[width]
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    other = context.new_page()
+    problems = []
+    other.on(
+        "console",
+        lambda msg: problems.append(f"console.error: {msg.text}") if msg.type == "error" else None,
+    )
+    other.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    other.on("load", lambda loaded: problems.extend(_problems_on_load(loaded)))
+    yield other
+    context.close()
+    if problems:
+        pytest.fail(
+            "the second browser reported errors:\n" + "\n".join(dict.fromkeys(problems)),
+            pytrace=False,
+        )
+
+
+def in_a_worker_thread(function, /, *args, **kwargs):
+    """``function(*args, **kwargs)`` run in a thread of its own, as a Celery worker runs a task, and
+    its result. The test thread runs Playwright's event loop, and work that starts one of its
+    own (pyHanko signs a PDF with ``asyncio.run``) cannot run there. The thread's database
+    connections are closed when it is done."""
+
+    def run():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()

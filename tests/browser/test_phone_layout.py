@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 
 from accounts.models import LearnerAccount
 from accounts.roles import BRANCH_STAFF, CENTRE_ADMIN, EXPERT, LEARNER
+from achievements.demo import DEMO_SHARE_TOKEN, DEMO_TRANSCRIPT_CODE
+from achievements.models import ProofDocument
 from conversion.models import (
     ApplicationLine,
     Certificate,
@@ -26,14 +28,16 @@ from conversion.models import (
     RuleVersion,
 )
 from tests.browser.conftest import check_a11y, check_page, layout_problem
-from tests.browser.journey_helpers import t
+from tests.browser.journey_helpers import in_a_worker_thread, t
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def demo(reference_data, transactional_db):
-    call_command("seed_demo", stdout=StringIO())
+    # In a thread of its own: the demo transcript is signed with asyncio (pyHanko), which
+    # cannot run in the test thread, where Playwright's event loop runs.
+    in_a_worker_thread(call_command, "seed_demo", stdout=StringIO())
 
 
 def signed_in_as(page, live_server, username):
@@ -294,3 +298,42 @@ def test_the_conversion_application_pages_fit_a_phone_as_the_demo_people_use_the
     expect_stacked_rows(page.locator("main table"), is_phone)
     visit(page, f"/conversion/applications/{appealed.application_id}/")
     expect(page.get_by_role("main")).to_contain_text(appealed.application.number)
+
+
+def test_the_proof_pages_fit_a_phone_as_the_demo_people_use_them(page, live_server, demo, is_phone):
+    """The learner's transcripts and proofs, the request form (a proof: the achievements to
+    choose), the demo transcript's page (QR code, share links, view log) and the consent codes;
+    the public's verification form, the demo transcript's verification page (its lines), its
+    share link's PIN form and the learning credit inquiry; the centre administrator's list of
+    documents and the transcript's page there."""
+    document = ProofDocument.objects.get(code=DEMO_TRANSCRIPT_CODE)
+    assert document.status == ProofDocument.Status.READY, document.failure
+    main = page.get_by_role("main")
+
+    # The public: the code box, the demo transcript verified, its share link, the inquiry.
+    visit(page, "/verify/")
+    visit(page, f"/verify/{document.code_display.lower()}/")
+    expect(main).to_contain_text(document.account.real_name)
+    expect_stacked_rows(main.locator("table").first, is_phone)
+    visit(page, f"/verify/s/{DEMO_SHARE_TOKEN}/")
+    expect(main.locator("input[type=password]")).to_be_visible()
+    visit(page, "/verify/inquiry/")
+
+    # The learner: the documents, a proof's request form, the transcript, the consent codes.
+    signed_in_as(page, live_server, LEARNER)
+    visit(page, "/my/documents/")
+    expect_stacked_rows(main.locator("table"), is_phone)
+    visit(page, "/my/documents/new/?kind=proof")
+    expect(main.get_by_role("checkbox").first).to_be_visible()
+    visit(page, f"/my/documents/{document.pk}/")
+    expect(main).to_contain_text(document.code_display)
+    expect(main.locator(".qr-code svg")).to_be_visible()
+    expect_stacked_rows(main.locator("table").first, is_phone)
+    visit(page, "/my/inquiries/")
+
+    # The centre administrator: every document, and the transcript's page.
+    signed_in_as(page, live_server, CENTRE_ADMIN)
+    visit(page, "/proof/manage/")
+    expect_stacked_rows(main.locator("table"), is_phone)
+    visit(page, f"/proof/manage/{document.pk}/")
+    expect(main).to_contain_text(document.code_display)
