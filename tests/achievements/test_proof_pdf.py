@@ -17,6 +17,7 @@ from django.utils import timezone
 from weasyprint.urls import FatalURLFetchingError
 
 from achievements.models import ProofDocument
+from achievements.proof.content import snapshot as snapshot_of
 from achievements.proof.pdf import css_string, document_html, no_fetching, render_document_pdf
 from tests.accounts.learner_factories import open_account
 from tests.branches.factories import BranchCentreFactory
@@ -43,7 +44,7 @@ def snapshot(
     """A content snapshot: ``achievements`` lines spread over two levels and two fields (grouped
     and subtotalled as content.py does), and ``conversions`` conversion lines (every other one an
     exemption)."""
-    lines, groups = [], {}
+    lines = []
     for n in range(achievements):
         level, field = LEVELS[n % 2], FIELDS[(n // 2) % 2]
         line = {
@@ -62,7 +63,6 @@ def snapshot(
             "valid_until": None,
         }
         lines.append(line)
-        groups.setdefault((level["number"], field), []).append(line)
     lines.sort(key=lambda line: (line["level"]["number"], line["field"]))
     convs = [
         {
@@ -77,27 +77,9 @@ def snapshot(
         }
         for c in range(conversions if kind == "transcript" else 0)
     ]
-    return {
-        "holder": {"name": name, "account_number": number},
-        "kind": kind,
-        "achievements": lines,
-        "groups": [
-            {
-                "level": items[0]["level"],
-                "field": items[0]["field"],
-                "credits": f"{2.5 * len(items):.2f}",
-                "achievement_ids": [item["id"] for item in items],
-            }
-            for _key, items in sorted(groups.items())
-        ],
-        "conversions": convs,
-        "totals": {
-            "achievements": achievements,
-            "credits": f"{2.5 * achievements:.2f}",
-            "converted_credits": f"{3 * len([c for c in convs if c['credits']]):.2f}",
-            "exemptions": len([c for c in convs if c["exemption"]]),
-        },
-    }
+    return snapshot_of(
+        holder={"name": name, "account_number": number}, kind=kind, lines=lines, conversions=convs
+    )
 
 
 @pytest.fixture

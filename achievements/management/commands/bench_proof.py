@@ -51,6 +51,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from achievements.models import ProofDocument
+from achievements.proof.content import snapshot
 from achievements.proof.pdf import document_html, render_document_pdf
 from achievements.proof.signing import sign_pdf
 
@@ -98,7 +99,7 @@ def transcript_content(lines: int, conversions: int | None = None) -> dict:
     """A transcript snapshot in ``achievements/proof/content.py``'s format with ``lines``
     recognised achievements over five levels and five fields, and a conversion for every
     eighth line."""
-    items, groups = [], {}
+    items = []
     for n in range(lines):
         title, issuer, category = TITLES[n % len(TITLES)]
         # Eight lines to a level and field, as a learner's achievements cluster.
@@ -121,7 +122,6 @@ def transcript_content(lines: int, conversions: int | None = None) -> dict:
             "valid_until": None,
         }
         items.append(item)
-        groups.setdefault((level, item["field"]), []).append(item)
     items.sort(key=lambda item: (item["level"]["number"], item["field"], item["obtained_on"]))
     count = lines // 8 if conversions is None else conversions
     convs = [
@@ -137,28 +137,12 @@ def transcript_content(lines: int, conversions: int | None = None) -> dict:
         }
         for c in range(count)
     ]
-    credits = sum(float(item["credits"]) for item in items)
-    return {
-        "holder": {"name": "欧阳𠮷祥", "account_number": "CB20250000018"},
-        "kind": "transcript",
-        "achievements": items,
-        "groups": [
-            {
-                "level": members[0]["level"],
-                "field": members[0]["field"],
-                "credits": f"{sum(float(m['credits']) for m in members):.2f}",
-                "achievement_ids": [m["id"] for m in members],
-            }
-            for _key, members in sorted(groups.items())
-        ],
-        "conversions": convs,
-        "totals": {
-            "achievements": lines,
-            "credits": f"{credits:.2f}",
-            "converted_credits": f"{3 * sum(1 for c in convs if c['credits']):.2f}",
-            "exemptions": sum(1 for c in convs if c["exemption"]),
-        },
-    }
+    return snapshot(
+        holder={"name": "欧阳𠮷祥", "account_number": "CB20250000018"},
+        kind="transcript",
+        lines=items,
+        conversions=convs,
+    )
 
 
 def sample_document(lines: int) -> ProofDocument:
