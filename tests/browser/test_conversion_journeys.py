@@ -33,7 +33,8 @@ from tests.accounts.factories import (
     RoleGrantFactory,
     UserFactory,
 )
-from tests.browser.conftest import TIMEOUT_MS, VIEWPORTS, _problems_on_load, check_a11y
+from tests.browser import journey_helpers
+from tests.browser.conftest import check_a11y
 from tests.browser.journey_helpers import (
     exactly,
     label,
@@ -60,39 +61,14 @@ PROGRAMME = "计算机应用技术（专科）"
 CERTIFICATE = "全国计算机等级考试二级"
 RULE_TITLE = "全国计算机等级考试二级转换计算机应用基础"
 
+# A second person's browser (tests/browser/journey_helpers.py).
+second_page = journey_helpers.second_page
+
 
 def staff_member(username):
     """A user with TOTP switched on; returns the user and the base32 secret."""
     user = UserFactory(username=username)
     return user, with_totp(user)
-
-
-@pytest.fixture
-def second_page(page, live_server):
-    """A second person's browser beside ``page`` (a new context at the same width), so that
-    someone stays signed in while others take their turns: allauth takes each TOTP code only
-    once, so one person signing in twice within a code's 30 seconds would be refused. It fails
-    the test as ``page`` does: console errors, and pages wider than the window or with English."""
-    width = next(name for name, v in VIEWPORTS.items() if v["viewport"] == page.viewport_size)
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="en-US", **VIEWPORTS[width]
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    other = context.new_page()
-    problems = []
-    other.on(
-        "console",
-        lambda msg: problems.append(f"console.error: {msg.text}") if msg.type == "error" else None,
-    )
-    other.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    other.on("load", lambda loaded: problems.extend(_problems_on_load(loaded)))
-    yield other
-    context.close()
-    if problems:
-        pytest.fail(
-            "the second browser reported errors:\n" + "\n".join(dict.fromkeys(problems)),
-            pytrace=False,
-        )
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@ from tests.branches.factories import (
     BranchCentreFactory,
     StaffAssignmentFactory,
 )
-from tests.browser.conftest import TIMEOUT_MS, VIEWPORTS, check_a11y
+from tests.browser import journey_helpers
+from tests.browser.conftest import check_a11y
 from tests.browser.journey_helpers import (
     exactly,
     label,
@@ -324,28 +325,8 @@ def test_a_deposit_is_checked_forwarded_recognised_and_its_credits_reach_the_arc
     assert services.balance_of(account).total == Decimal("4.00")
 
 
-@pytest.fixture
-def second_page(page, live_server):
-    """A second person's browser beside ``page`` (a new context at the same width), so that
-    someone stays signed in while others take their turns: allauth takes each TOTP code only
-    once, so one person signing in twice within a code's 30 seconds would be refused. It
-    fails the test on console errors as ``page`` does."""
-    width = next(name for name, v in VIEWPORTS.items() if v["viewport"] == page.viewport_size)
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="en-US", **VIEWPORTS[width]
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    other = context.new_page()
-    problems = []
-    other.on(
-        "console",
-        lambda msg: problems.append(f"console.error: {msg.text}") if msg.type == "error" else None,
-    )
-    other.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    yield other
-    context.close()
-    if problems:
-        pytest.fail("the second browser reported errors:\n" + "\n".join(problems), pytrace=False)
+# A second person's browser (tests/browser/journey_helpers.py).
+second_page = journey_helpers.second_page
 
 
 # At the phone width only, to keep the file quick (the first journey walks both widths).
