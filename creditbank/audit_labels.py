@@ -252,6 +252,9 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             "document.fail": pgettext_lazy("audit action", "Document could not be prepared"),
             "document.retry": pgettext_lazy("audit action", "Document requested again"),
             "document.extend": pgettext_lazy("audit action", "Document validity extended"),
+            "document.reissue": pgettext_lazy(
+                "audit action", "Document PDF issued again with the new expiry"
+            ),
             "document.withdraw": pgettext_lazy("audit action", "Document withdrawn"),
             "document.revoke": pgettext_lazy("audit action", "Document revoked"),
             "document.suspend": pgettext_lazy("audit action", "Document suspended"),

@@ -396,6 +396,44 @@ def document_extend(*, acting_user, document: ProofDocument, days) -> ProofDocum
         before={"expires_at": before.isoformat()},
         after={"expires_at": locked.expires_at.isoformat(), "days": days},
     )
+    from ..tasks import document_reissue_task
+
+    transaction.on_commit(lambda: document_reissue_task.delay(locked.pk))
+    return locked
+
+
+def document_reissue(*, document_id: int) -> ProofDocument:
+    """After an extension, the PDF again with the new expiry, signed anew; the document stays
+    ready and its code, shares and credentials are unchanged (the Celery task's body). Safe to
+    run twice (the second replaces the PDF with the same text); a document no longer ready, or
+    whose expiry changed meanwhile, is left alone."""
+    from django.core.files.base import ContentFile
+
+    from ..proof.pdf import render_document_pdf
+    from ..proof.signing import sign_pdf
+
+    document = ProofDocument.objects.select_related("account").get(pk=document_id)
+    if document.status != ProofDocument.Status.READY:
+        return document
+    pdf, pages = render_document_pdf(document, verify_url=verify_url(document))
+    signed = sign_pdf(pdf)
+    with transaction.atomic():
+        locked = _lock(document)
+        if locked.status != ProofDocument.Status.READY or locked.expires_at != document.expires_at:
+            return locked
+        old = locked.pdf.name
+        locked.pdf.save(f"{locked.code}.pdf", ContentFile(signed), save=False)
+        locked.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+        locked.pages = pages
+        locked.save(update_fields=["pdf", "pdf_sha256", "pages"])
+        audit_record(
+            actor=None,
+            action="document.reissue",
+            target=locked,
+            after={"expires_at": locked.expires_at.isoformat(), "pages": pages},
+        )
+        storage = locked.pdf.storage
+        transaction.on_commit(lambda: storage.delete(old))
     return locked
 
 
