@@ -187,6 +187,10 @@ def test_an_english_proof_shows_english_headings_and_page_x_of_y(make_document, 
     assert "Conversions and exemptions" not in text
     assert "成绩单" not in text and "第三级" not in text
     assert "Level 3" in text
+    # The document says which language it is in (screen readers, text extraction).
+    assert '<html lang="en">' in document_html(document, verify_url="https://example.org/v/")
+    chinese = make_document(language="zh-hans", kind="proof", achievements=1)
+    assert '<html lang="zh-Hans">' in document_html(chinese, verify_url="https://example.org/v/")
 
 
 def test_it_embeds_noto_sans_cjk_sc_and_draws_no_missing_glyph(make_document, tmp_path, caplog):
