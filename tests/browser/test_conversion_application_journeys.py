@@ -296,6 +296,10 @@ def headroom_text(left, limit="60.00"):
 def choose_programme(page, institution, programme):
     """The simulator's pickers: the institution, then (re-rendered by htmx) its programme."""
     main = page.get_by_role("main")
+    # The page is often reached by a click, which returns once the navigation commits: until
+    # the load event htmx (a deferred script) may not yet listen, and the choice would go
+    # unheard (seen once in CI: the programme picker never came).
+    page.wait_for_load_state("load")
     main.get_by_label(label(t("Institution"))).select_option(label=institution)
     picker = main.get_by_label(label(t("Programme")))
     expect(picker).to_be_visible()
