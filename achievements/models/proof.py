@@ -147,6 +147,19 @@ class ProofDocument(models.Model):
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
+    @property
+    def state(self) -> str:
+        """What the document is worth now, in one word, for every page that shows it:
+        ``valid``, ``suspended``, ``expired``, ``revoked``, ``withdrawn`` or ``not_issued``
+        (requested, being prepared, or failed)."""
+        if self.status == self.Status.READY:
+            if self.suspended:
+                return "suspended"
+            return "expired" if self.is_expired else "valid"
+        if self.status in (self.Status.REVOKED, self.Status.WITHDRAWN):
+            return self.status
+        return "not_issued"
+
 
 DOCUMENT_TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     # action: (status after, statuses it may start from)

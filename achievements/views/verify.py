@@ -41,18 +41,6 @@ Via = DocumentView.Via
 # --- What a page shows of a document ----------------------------------------------------------
 
 
-def document_state(document: ProofDocument) -> str:
-    """What the verification page says, in one word: ``valid``, ``suspended``, ``expired``,
-    ``revoked``, ``withdrawn`` or ``not_issued`` (requested, being prepared, or failed)."""
-    if document.status == Status.READY:
-        if document.suspended:
-            return "suspended"
-        return "expired" if document.is_expired else "valid"
-    if document.status in (Status.REVOKED, Status.WITHDRAWN):
-        return document.status
-    return "not_issued"
-
-
 def _english() -> bool:
     return (get_language() or "").startswith("en")
 
@@ -120,7 +108,7 @@ def document_context(document: ProofDocument, *, checks: bool = True) -> dict:
     """What the document partials need (``achievements/verify/_status.html``, ``_facts.html``,
     ``_lines.html``, ``_checks.html``): its state, its lines and, while it is ready and
     ``checks`` is asked for, the downloads and how to check them."""
-    state = document_state(document)
+    state = document.state
     downloadable = document.status == Status.READY and bool(document.pdf)
     context = {
         "document": document,

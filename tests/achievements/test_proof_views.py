@@ -161,6 +161,16 @@ def test_the_list_shows_each_document_newest_first(review, learner):
     assert "badge proof-ok" in page and "badge proof-pending" in page
 
 
+def test_the_list_shows_a_document_the_centre_suspended_as_suspended(review, learner):
+    document = ready(review.account)
+    ProofDocument.objects.filter(pk=document.pk).update(suspended=True)
+
+    page = text(learner.get(url("document_list")))
+
+    assert '<span class="badge proof-off">Suspended</span>' in page
+    assert "badge proof-ok" not in page
+
+
 def test_the_list_keeps_a_constant_number_of_queries(
     review, learner, django_assert_max_num_queries
 ):
