@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.utils.translation import gettext as _
 
 from .services import credits_expire_due
 
@@ -40,3 +41,33 @@ def document_reissue_task(document_id: int) -> str:
     except Exception:  # noqa: BLE001
         logger.exception("re-issuing the PDF of document %s failed", document_id)
         return "failed"
+
+
+@shared_task(acks_late=True)
+def batch_run_task(batch_id: int) -> str:
+    """Work a result batch for a while (``CREDITBANK_BATCH_TASK_SECONDS``) and, if it is not
+    finished, enqueue the rest as a new task. Safe to run twice and after a crash: the batch
+    goes on from its last commit, one worker at a time. An unexpected error fails the batch
+    (the clerk reads that it stopped) rather than retrying it for ever."""
+    from .models import ImportBatch
+    from .services.batch import batch_fail, batch_run
+
+    try:
+        done = batch_run(batch_id)
+    except Exception:
+        logger.exception("result batch %s stopped", batch_id)
+        batch = ImportBatch.objects.get(pk=batch_id)
+        batch_fail(batch, _("An error stopped the batch. Please send the file again later."))
+        return "failed"
+    if done is False:
+        batch_run_task.delay(batch_id)
+        return "continues"
+    return "busy" if done is None else "finished"
+
+
+@shared_task
+def batches_resume_task() -> int:
+    """Celery beat, every minute: unfinished batches that no worker holds go to a worker."""
+    from .services.batch import batches_resume
+
+    return batches_resume()

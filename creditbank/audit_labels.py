@@ -163,6 +163,18 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             "achievement.appeal": pgettext_lazy("audit action", "Appeal lodged"),
             "achievement.revoke": pgettext_lazy("audit action", "Recognition revoked"),
             "achievement.expire": pgettext_lazy("audit action", "Recognition expired"),
+            "achievement.import": pgettext_lazy(
+                "audit action", "Achievement sent in a batch for review"
+            ),
+            "achievement.import_recognise": pgettext_lazy(
+                "audit action", "Achievement recognised in a batch"
+            ),
+            "batch.upload": pgettext_lazy("audit action", "Result batch received"),
+            "batch.commit": pgettext_lazy("audit action", "Result batch rows recorded"),
+            "batch.finish": pgettext_lazy("audit action", "Result batch finished"),
+            "batch.fail": pgettext_lazy("audit action", "Result batch failed"),
+            "mandate.grant": pgettext_lazy("audit action", "Direct recognition mandate granted"),
+            "mandate.end": pgettext_lazy("audit action", "Direct recognition mandate ended"),
             "evidence.add": pgettext_lazy("audit action", "Evidence added"),
             "evidence.remove": pgettext_lazy("audit action", "Evidence removed"),
         },
@@ -309,6 +321,9 @@ SUMMARY_KEYS: dict[str, Any] = {
     "body_chars": _("Length of the text (characters)"),
     "new": pgettext_lazy("audit key", "Added"),
     "rows": pgettext_lazy("audit key", "Rows read"),
+    # A result batch's chunk (achievements.services.batch): the first and last of what it made.
+    "achievements": _("Achievements recorded (first and last number)"),
+    "recognitions": _("Recognition decisions made (first and last number)"),
     # The keys of an evidence file's summary (achievements.services.deposits).
     "name": _("File name"),
     "size": _("Size"),

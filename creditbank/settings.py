@@ -127,6 +127,12 @@ CREDITBANK_ACCOUNT_PREFIX = env.str("CREDITBANK_ACCOUNT_PREFIX", default="CB")
 CREDITBANK_EVIDENCE_MAX_FILE = env.int("CREDITBANK_EVIDENCE_MAX_FILE", default=10 * 1024 * 1024)
 CREDITBANK_EVIDENCE_MAX_TOTAL = env.int("CREDITBANK_EVIDENCE_MAX_TOTAL", default=200 * 1024 * 1024)
 
+# Batch recognition (批量认定): the largest result file a clerk may upload; how long one run of
+# the batch task works before it hands the rest to a new run (it must end well within
+# CELERY_TASK_SOFT_TIME_LIMIT); the most rows one API request may carry.
+CREDITBANK_BATCH_MAX_FILE = env.int("CREDITBANK_BATCH_MAX_FILE", default=100 * 1024 * 1024)
+CREDITBANK_BATCH_API_ROWS = env.int("CREDITBANK_BATCH_API_ROWS", default=1000)
+
 # Credits and learning hours: one credit stands for this many notional learning hours (the
 # HKQF scale of the design: 10). The hints on the forms and the credits an achievement's hours
 # suggest are derived from it (achievements/credits.py).
@@ -410,7 +416,16 @@ CELERY_TIMEZONE = "UTC"
 # Keep Django's logging (and its redacting filter) in worker and beat processes.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A batch task works for at most half the soft limit, then enqueues itself to go on.
+CREDITBANK_BATCH_TASK_SECONDS = env.int(
+    "CREDITBANK_BATCH_TASK_SECONDS", default=max(CELERY_TASK_SOFT_TIME_LIMIT // 2, 2)
+)
 CELERY_BEAT_SCHEDULE = {
+    # A batch whose worker died goes to another (achievements.services.batch).
+    "batches-resume": {
+        "task": "achievements.tasks.batches_resume_task",
+        "schedule": timedelta(minutes=1),
+    },
     "audit-chain-checkpoint": {
         "task": "creditbank.tasks.audit_chain_checkpoint",
         "schedule": timedelta(days=1),

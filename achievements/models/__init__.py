@@ -4,6 +4,7 @@ ledger, and proof (documents, share links, credit inquiries). Everything is impo
 ``achievements.models`` (migrations name ``achievements.models.evidence_upload_to``)."""
 
 from .achievements import ACHIEVEMENT_TRANSITIONS, Achievement, Evidence, evidence_upload_to
+from .batch import BATCH_TRANSITIONS, ImportBatch, ImportRow, RecognitionMandate, batch_upload_to
 from .ledger import CreditEntry
 from .proof import (
     DOCUMENT_TRANSITIONS,
@@ -20,6 +21,11 @@ from .recognition import EVENT_LABELS, AchievementEvent, Recognition
 from .standards import AchievementCategory, QualificationLevel, UnitStandard
 
 __all__ = [
+    "BATCH_TRANSITIONS",
+    "ImportBatch",
+    "ImportRow",
+    "RecognitionMandate",
+    "batch_upload_to",
     "ACHIEVEMENT_TRANSITIONS",
     "DOCUMENT_TRANSITIONS",
     "STATUS_LIST_SIZE",

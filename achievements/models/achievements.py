@@ -136,6 +136,18 @@ class Achievement(models.Model):
         related_name="+",
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # Sent by its issuing institution in a batch (批量认定): the batch, and the institution's
+    # own identifier of the result, which it never uses twice (a row sent again changes
+    # nothing).
+    batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="achievements",
+    )
+    external_id = models.CharField(_("external identifier"), max_length=64, blank=True)
 
     objects = AchievementQuerySet.as_manager()
 
@@ -167,6 +179,15 @@ class Achievement(models.Model):
                 "certificate_number",
                 condition=Q(issuer_institution__isnull=True) & ~Q(certificate_number=""),
                 name="achievement_certificate_once_per_named_issuer",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer_institution", "external_id"],
+                condition=~Q(external_id=""),
+                name="achievement_external_id_once_per_institution",
+            ),
+            models.CheckConstraint(
+                condition=Q(external_id="") | Q(issuer_institution__isnull=False),
+                name="achievement_external_id_has_institution",
             ),
         ]
         indexes = [
@@ -238,6 +259,10 @@ ACHIEVEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "appeal": (frozenset({_S.REJECTED}), _S.APPEALED),
     "revoke": (frozenset({_S.RECOGNISED}), _S.REVOKED),
     "expire": (frozenset({_S.RECOGNISED}), _S.EXPIRED),
+    # A member institution's batch (services.batch): recognised directly under the centre's
+    # mandate, else sent straight to the first check.
+    "import": (frozenset(), _S.UNDER_REVIEW),
+    "import_recognise": (frozenset(), _S.RECOGNISED),
 }
 del _S
 

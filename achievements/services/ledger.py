@@ -5,12 +5,14 @@ transaction (never on their own), so a ledger entry exists exactly when the step
 does. ``ledger_problems`` proves the invariants over the whole database for ``check_ledger``.
 """
 
+import functools
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    BigIntegerField,
     CharField,
     DecimalField,
     Exists,
@@ -26,7 +28,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from creditbank.models import AuditEvent
 
-from ..models import Achievement, AchievementEvent, CreditEntry, Recognition
+from ..models import Achievement, AchievementEvent, CreditEntry, ImportBatch, Recognition
 
 Kind = CreditEntry.Kind
 ZERO = Decimal("0.00")
@@ -204,7 +206,7 @@ def ledger_problems() -> Iterator[str]:
 # cites under ``after``: a deposit's decision, or the cancelling entry itself.
 LEDGER_STEPS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     Kind.DEPOSIT: (
-        ("recognise", "confirm"),
+        ("recognise", "confirm", "import_recognise"),
         Achievement.Status.RECOGNISED,
         "decision",
         "recognition_id",
@@ -218,6 +220,7 @@ LEDGER_STEPS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
 # step of another time from vouching for it.
 STEP_WINDOW = (timedelta(seconds=1), timedelta(seconds=30))
 ACHIEVEMENT_TYPE = Achievement._meta.label_lower
+BATCH_TYPE = ImportBatch._meta.label_lower
 
 
 def _at_entry_time() -> Q:
@@ -240,6 +243,23 @@ def _audit_steps(actions: tuple[str, ...], status: str, cites_key: str, cites: O
         action__in=[f"achievement.{action}" for action in actions],
         status_after=status,
         cited=Cast(cites, CharField()),
+    )
+
+
+def _batch_commits():
+    """Audit events of the batch chunk that wrote the outer deposit: a batch's ``batch.commit``
+    citing a range of recognitions that holds the entry's (services.batch writes one event a
+    chunk, not one an achievement)."""
+    bound = functools.partial(Cast, output_field=BigIntegerField())
+    return AuditEvent.objects.annotate(
+        low=bound(KT("summary__after__recognitions__0")),
+        high=bound(KT("summary__after__recognitions__1")),
+    ).filter(
+        object_type=BATCH_TYPE,
+        object_id=Cast(OuterRef("achievement__batch_id"), CharField()),
+        action="batch.commit",
+        low__lte=OuterRef("recognition_id"),
+        high__gte=OuterRef("recognition_id"),
     )
 
 
@@ -270,10 +290,12 @@ def ledger_cross_problems() -> Iterator[str]:
     for kind, (actions, status, cites_key, cites) in LEDGER_STEPS.items():
         entries = CreditEntry.objects.filter(kind=kind).order_by("pk")
         audited = _audit_steps(actions, status, cites_key, OuterRef(cites)).filter(_at_entry_time())
+        if kind == Kind.DEPOSIT:
+            audited = Exists(audited) | Exists(_batch_commits().filter(_at_entry_time()))
+        else:
+            audited = Exists(audited)
         steps = " or ".join(f"achievement.{action}" for action in actions)
-        unaudited = entries.filter(~Exists(audited)).values_list(
-            "pk", "achievement_id", "recognition_id"
-        )
+        unaudited = entries.filter(~audited).values_list("pk", "achievement_id", "recognition_id")
         for pk, achievement_id, recognition_id in unaudited.iterator(chunk_size=2000):
             cited = f"recognition #{recognition_id}" if kind == Kind.DEPOSIT else "the entry"
             yield (

@@ -1,0 +1,219 @@
+"""Batch recognition, the service: a file staged, checked across rows, committed set-based;
+recognised under a mandate, deposited for review without one; the ledger's invariants hold."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Notice
+from achievements.models import (
+    Achievement,
+    AchievementCategory,
+    AchievementEvent,
+    CreditEntry,
+    ImportBatch,
+    ImportRow,
+    QualificationLevel,
+    Recognition,
+    RecognitionMandate,
+)
+from achievements.services import batch as service
+from achievements.services.ledger import ledger_problems
+from creditbank import pii
+from creditbank.errors import InvalidInput, NotAllowed
+from creditbank.models import AuditEvent
+from tests.achievements.factories import active_account
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["外部编号", "身份证号码", "学习账户编号", "姓名", "成果名称", "取得日期", "成绩", "学分"]
+
+
+def csv_file(rows, name="results.csv", header=HEADER) -> SimpleUploadedFile:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return SimpleUploadedFile(name, out.getvalue().encode("utf-8-sig"), content_type="text/csv")
+
+
+@pytest.fixture
+def world(review):
+    category = AchievementCategory.objects.active().first()
+    learner = review.account
+    other = active_account(branch=review.branch)
+    return {
+        "review": review,
+        "clerk": review["institution_clerk"],
+        "institution": review.institution,
+        "category": category,
+        "learner": learner,
+        "other": other,
+        "id": pii.decrypt(learner.id_number_encrypted),
+        "other_id": pii.decrypt(other.id_number_encrypted),
+    }
+
+
+def mandate(world, field="信息技术"):
+    return RecognitionMandate.objects.create(
+        institution=world["institution"],
+        category=world["category"],
+        level=QualificationLevel.objects.get(number=4),
+        field=field,
+        granted_by=world["review"]["centre_admin"],
+    )
+
+
+def upload(world, rows, mode=ImportBatch.Mode.VALID_ROWS, **kwargs):
+    batch = service.batch_upload(
+        acting_user=world["clerk"],
+        institution=world["institution"],
+        category=world["category"],
+        mode=mode,
+        upload=csv_file(rows, **kwargs),
+    )
+    assert service.batch_run(batch.pk) is True
+    batch.refresh_from_db()
+    return batch
+
+
+def good_rows(world):
+    learner, other = world["learner"], world["other"]
+    return [
+        ["R-1", world["id"], "", learner.real_name, "高等数学", "2024-06-30", "优秀", "4"],
+        ["R-2", "", learner.account_number, learner.real_name, "大学英语", "2024/6/30", "85", "3"],
+        ["R-3", world["other_id"], "", other.real_name, "程序设计", "20240630", "不及格", "2"],
+    ]
+
+
+def test_mandated_rows_are_recognised_with_ledger_history_and_one_notice_each(world):
+    mandate(world)
+    batch = upload(world, good_rows(world))
+    assert batch.status == ImportBatch.Status.DONE
+    assert (batch.rows_read, batch.rows_valid, batch.rows_refused) == (3, 3, 0)
+    assert (batch.recognised, batch.deposited, batch.rows_committed) == (2, 1, 3)
+    recognised = Achievement.objects.filter(batch=batch, status=Achievement.Status.RECOGNISED)
+    assert set(recognised.values_list("external_id", flat=True)) == {"R-1", "R-2"}
+    entries = CreditEntry.objects.filter(achievement__batch=batch)
+    assert sorted(entries.values_list("amount", flat=True)) == [Decimal("3.00"), Decimal("4.00")]
+    assert {e.field for e in entries} == {"信息技术"}
+    failed = Achievement.objects.get(batch=batch, external_id="R-3")
+    assert failed.status == Achievement.Status.UNDER_REVIEW  # a failed result is not recognised
+    assert failed.first_check_branch_id == world["review"].branch.pk
+    assert Recognition.objects.filter(achievement__batch=batch).count() == 2
+    history = AchievementEvent.objects.filter(achievement__batch=batch)
+    assert sorted(history.values_list("action", flat=True)) == [
+        "import",
+        "import_recognise",
+        "import_recognise",
+    ]
+    assert set(history.values_list("note", flat=True)) == {batch.reference}
+    notices = Notice.objects.filter(body__contains=batch.reference)
+    assert sorted(n.user_id for n in notices) == sorted(
+        [world["learner"].user_id, world["other"].user_id]
+    )
+    assert list(ledger_problems()) == []
+    actions = (
+        AuditEvent.objects.filter(object_type="achievements.importbatch", object_id=str(batch.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert list(actions) == ["batch.upload", "batch.commit", "batch.finish"]
+
+
+def test_without_a_mandate_every_row_is_deposited_for_review(world):
+    batch = upload(world, good_rows(world))
+    assert (batch.recognised, batch.deposited) == (0, 3)
+    assert not CreditEntry.objects.filter(achievement__batch=batch).exists()
+    assert list(ledger_problems()) == []
+
+
+def test_refused_rows_say_why_and_valid_rows_go_on(world):
+    learner = world["learner"]
+    rows = [
+        *good_rows(world)[:1],
+        ["R-9", "5.00101E+17", "", learner.real_name, "线性代数", "2024-06-30", "良好", "2"],
+        ["R-10", world["id"], "", "王五", "线性代数", "2024-06-30", "良好", "2"],
+        ["R-1", world["id"], "", learner.real_name, "重复", "2024-06-30", "良好", "2"],
+    ]
+    batch = upload(world, rows)
+    assert batch.status == ImportBatch.Status.DONE
+    assert (batch.rows_read, batch.rows_refused, batch.deposited) == (4, 3, 1)
+    refused = {
+        r.row_number: [code for _f, code, _m in r.errors]
+        for r in ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.REFUSED)
+    }
+    assert refused == {
+        3: ["excel_rounded"],
+        4: ["name_mismatch"],
+        5: ["external_id_repeated"],
+    }
+    sealed = ImportRow.objects.get(batch=batch, row_number=3).raw_sealed
+    assert "5.00101E+17" not in sealed
+    assert service.unseal_raw(sealed)["id_number"] == "5.00101E+17"
+
+
+def test_all_or_nothing_writes_nothing_when_a_row_is_refused(world):
+    rows = [*good_rows(world), ["R-4", "", "", "某某", "x", "2024-06-30", "优秀", "1"]]
+    batch = upload(world, rows, mode=ImportBatch.Mode.ALL_OR_NOTHING)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.failure
+    assert not Achievement.objects.filter(batch=batch).exists()
+    assert AuditEvent.objects.filter(
+        object_type="achievements.importbatch", action="batch.fail", object_id=str(batch.pk)
+    ).exists()
+
+
+def test_the_same_file_twice_is_refused_and_resent_rows_change_nothing(world):
+    mandate(world)
+    first = upload(world, good_rows(world))
+    with pytest.raises(InvalidInput) as refused:
+        upload(world, good_rows(world))
+    assert refused.value.code == "duplicate_file"
+    again = upload(world, [*good_rows(world), ["R-5", world["id"], "", world["learner"].real_name,
+                                               "体育", "2024-06-30", "合格", "1"]])  # fmt: skip
+    assert (again.unchanged, again.recognised) == (3, 1)
+    assert Achievement.objects.filter(issuer_institution=world["institution"]).count() == 4
+    assert first.recognised == 2
+    assert list(ledger_problems()) == []
+
+
+def test_only_a_clerk_of_a_member_institution_sends_a_batch(world):
+    with pytest.raises(NotAllowed):
+        service.batch_upload(
+            acting_user=world["review"]["branch_staff"],
+            institution=world["institution"],
+            category=world["category"],
+            mode=ImportBatch.Mode.VALID_ROWS,
+            upload=csv_file(good_rows(world)),
+        )
+    assert not ImportBatch.objects.exists()
+
+
+def test_api_push_is_the_same_service(world):
+    mandate(world)
+    learner = world["learner"]
+    batch = service.batch_push(
+        acting_user=world["clerk"],
+        institution=world["institution"],
+        category=world["category"],
+        mode=ImportBatch.Mode.VALID_ROWS,
+        rows=[
+            {
+                "external_id": "API-1",
+                "id_number": world["id"],
+                "name": learner.real_name,
+                "title": "数据结构",
+                "obtained_on": "2024-06-30",
+                "result": "A",
+                "credits": "2.5",
+            },
+            {"external_id": "API-2", "name": learner.real_name},
+        ],
+    )
+    assert batch.status == ImportBatch.Status.DONE
+    assert (batch.recognised, batch.rows_refused) == (1, 1)
+    assert list(ledger_problems()) == []
