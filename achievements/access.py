@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -44,10 +44,12 @@ from .models import (
     AchievementEvent,
     DocumentShare,
     Evidence,
+    ImportBatch,
     InquiryConsent,
     ProofDocument,
     QualificationLevel,
     Recognition,
+    RecognitionMandate,
     UnitStandard,
 )
 
@@ -593,3 +595,77 @@ def consent_for(user, pk) -> InquiryConsent:
     return get_object_or_404(
         InquiryConsent.objects.select_related("account"), pk=pk, account__user_id=user.pk
     )
+
+
+# --- Result batches (批量认定) and the centre's mandates ----------------------------------------
+# A batch is sent by a clerk of an approved member institution (services.batch checks it again)
+# and read by that institution's clerks and administrators, and by the centre's administrators
+# and quality auditors. Mandates are granted and ended by centre administrators.
+
+BATCH_READERS = (CENTRE_ADMIN, QUALITY_AUDITOR)
+
+
+def batch_sender_institutions(user) -> list[Institution]:
+    """The institutions ``user`` may send result batches for: approved alliance members where
+    they are a clerk."""
+    clerk_of = list(clerk_institutions(user))
+    members = set(alliance_member_ids(i.pk for i in clerk_of))
+    return [i for i in clerk_of if i.pk in members]
+
+
+def _batch_institution_ids(user) -> list[int]:
+    """The institutions whose batches ``user`` reads as their staff (clerk or administrator)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        InstitutionStaff.objects.filter(
+            user=user,
+            role__in=[InstitutionStaff.Role.CLERK, InstitutionStaff.Role.ADMIN],
+            institution__status=Institution.Status.APPROVED,
+        ).values_list("institution_id", flat=True)
+    )
+
+
+def can_read_all_batches(user) -> bool:
+    return getattr(user, "is_authenticated", False) and any(
+        has_role(user, role) for role in BATCH_READERS
+    )
+
+
+def batches_for(user):
+    """The batches ``user`` may read, newest first: their institutions' (clerks and
+    administrators), or all for the centre's readers."""
+    batches = ImportBatch.objects.select_related("institution", "category", "created_by")
+    if can_read_all_batches(user):
+        return batches.order_by("-created_at", "-pk")
+    return batches.filter(institution_id__in=_batch_institution_ids(user)).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def batch_for(user, pk, *, write: bool = False) -> ImportBatch:
+    """One batch for a reader of ``batches_for``; 404 for anyone else. Writing (there is
+    nothing to write on a batch but its download of refused rows, a read) is for a clerk of its
+    institution: 403 for its other readers."""
+    batch = get_object_or_404(batches_for(user).select_related("mandate__level"), pk=pk)
+    if write and batch.institution_id not in {i.pk for i in batch_sender_institutions(user)}:
+        raise PermissionDenied
+    return batch
+
+
+def can_manage_mandates(user) -> bool:
+    return is_centre_admin(user)
+
+
+def mandates_for(user):
+    """Every mandate, active ones first, for the centre's administrators; none for others."""
+    if not can_manage_mandates(user):
+        return RecognitionMandate.objects.none()
+    return RecognitionMandate.objects.select_related(
+        "institution", "category", "level", "granted_by", "ended_by"
+    ).order_by(F("ended_at").desc(nulls_first=True), "institution__name", "category__ordering")
+
+
+def mandate_for(user, pk, *, write: bool = False) -> RecognitionMandate:
+    """A mandate for a centre administrator; 404 for anyone else."""
+    return get_object_or_404(mandates_for(user), pk=pk)

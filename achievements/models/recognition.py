@@ -242,4 +242,7 @@ EVENT_LABELS = {
     "appeal": _("Appealed"),
     "revoke": _("Recognition revoked"),
     "expire": _("Validity ended; credits expired"),
+    # Sent by the issuing institution in a batch (services.batch); the note names the batch.
+    "import": _("Sent by the issuing institution in a batch; waiting for the first check"),
+    "import_recognise": _("Recognised directly by the issuing institution in a batch"),
 }

@@ -61,6 +61,7 @@ from creditbank import pii
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
 
+from ..access import batch_sender_institutions
 from ..batch.normalise import COLUMNS, RowError, normalise_row
 from ..batch.reader import FileError, read_file
 from ..models import (
@@ -125,14 +126,6 @@ def row_error(field: str, code: str, **params) -> RowError:
 # --- Who may send a batch ----------------------------------------------------------------------
 
 
-def batch_institutions(user):
-    """The institutions ``user`` may send results for: approved alliance members where they are
-    a clerk."""
-    from ..access import clerk_institutions
-
-    return [i for i in clerk_institutions(user) if is_alliance_member(i)]
-
-
 def mandate_for(institution: Institution, category: AchievementCategory):
     """The centre's mandate in force for ``institution`` to recognise ``category`` directly."""
     return (
@@ -145,7 +138,7 @@ def mandate_for(institution: Institution, category: AchievementCategory):
 
 
 def _require_sender(acting_user, institution: Institution, category) -> None:
-    if not any(i.pk == institution.pk for i in batch_institutions(acting_user)):
+    if not any(i.pk == institution.pk for i in batch_sender_institutions(acting_user)):
         raise NotAllowed(
             _("Only a clerk of an approved member institution may send its results."),
             field="institution",
@@ -770,7 +763,9 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
     mandate = batch.mandate
     direct = _recognisable() if mandate is not None else "false"
     years = batch.category.validity_years
-    valid_until = f"(r.obtained_on + interval '{int(years)} years')::date" if years else "NULL::date"
+    valid_until = "NULL::date"
+    if years:
+        valid_until = f"(r.obtained_on + interval '{int(years)} years')::date"
     now = timezone.now()
     user = batch.created_by_id
     chunk = "r.batch_id = %(batch)s AND r.row_number BETWEEN %(first)s AND %(last)s"

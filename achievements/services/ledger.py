@@ -206,7 +206,7 @@ def ledger_problems() -> Iterator[str]:
 # cites under ``after``: a deposit's decision, or the cancelling entry itself.
 LEDGER_STEPS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     Kind.DEPOSIT: (
-        ("recognise", "confirm", "import_recognise"),
+        ("recognise", "confirm"),
         Achievement.Status.RECOGNISED,
         "decision",
         "recognition_id",
@@ -214,6 +214,9 @@ LEDGER_STEPS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     Kind.REVERSAL: (("revoke",), Achievement.Status.REVOKED, "credit_entry", "pk"),
     Kind.EXPIRY: (("expire",), Achievement.Status.EXPIRED, "credit_entry", "pk"),
 }
+# A batch (services.batch) writes deposits with the history step ``import_recognise`` and one
+# audit event a chunk (``_batch_commits``), not one an achievement.
+BATCH_STEPS: dict[str, tuple[str, ...]] = {Kind.DEPOSIT: ("import_recognise",)}
 # A step writes its entry, then its history and its audit event, in one transaction; the audit
 # event may wait for the chain's lock while other transactions commit. What ties an event to an
 # entry is the decision or entry it cites; the window (before, after the entry) only keeps a
@@ -305,7 +308,7 @@ def ledger_cross_problems() -> Iterator[str]:
         in_history = AchievementEvent.objects.filter(
             _at_entry_time(),
             achievement_id=OuterRef("achievement_id"),
-            action__in=actions,
+            action__in=(*actions, *BATCH_STEPS.get(kind, ())),
             status=status,
         )
         unrecorded = entries.filter(~Exists(in_history)).values_list("pk", "achievement_id")

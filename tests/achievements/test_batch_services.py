@@ -217,3 +217,53 @@ def test_api_push_is_the_same_service(world):
     assert batch.status == ImportBatch.Status.DONE
     assert (batch.recognised, batch.rows_refused) == (1, 1)
     assert list(ledger_problems()) == []
+
+
+def test_check_ledger_names_a_deposit_forged_into_a_batch(world):
+    """A batch's deposits are vouched for by its chunks' audit events; one added afterwards
+    with a history step of its own is not."""
+    mandate(world)
+    batch = upload(world, good_rows(world)[:1])
+    assert list(ledger_problems()) == []
+    real = Achievement.objects.get(batch=batch)
+    forged = Achievement.objects.create(
+        account=real.account,
+        category=real.category,
+        title="伪造",
+        issuer_institution=real.issuer_institution,
+        obtained_on=real.obtained_on,
+        result_kind=real.result_kind,
+        result_value=real.result_value,
+        status=Achievement.Status.RECOGNISED,
+        deposited_by=world["clerk"],
+        batch=batch,
+        external_id="FORGED",
+    )
+    decision = Recognition.objects.create(
+        achievement=forged,
+        stage="first",
+        outcome="recognised",
+        status="in_force",
+        credits=Decimal("5"),
+        level=real.recognition.level,
+        field=real.recognition.field,
+        decided_by=world["clerk"],
+        decided_as="x",
+    )
+    forged.recognition = decision
+    forged.save()
+    CreditEntry.objects.create(
+        account=forged.account,
+        achievement=forged,
+        recognition=decision,
+        kind="deposit",
+        amount=Decimal("5"),
+        level=decision.level,
+        field=decision.field,
+    )
+    AchievementEvent.objects.create(
+        achievement=forged, action="import_recognise", status="recognised", note=batch.reference
+    )
+    problems = list(ledger_problems())
+    assert len(problems) == 1
+    assert f"achievement #{forged.pk}) has no audit event" in problems[0]
