@@ -57,6 +57,8 @@ def _catalogue() -> tuple[set[str], dict[str, int]]:
 
 @pytest.mark.django_db
 def test_it_renames_in_the_catalogue_only_and_goes_back_and_forth():
+    # Compared at 0009 itself: later migrations change these tables in their own ways.
+    call_command("migrate", "achievements", "0009", verbosity=0)
     names, files = _catalogue()
     assert names >= NEW_NAMES and not names & OLD_NAMES
 
@@ -66,5 +68,6 @@ def test_it_renames_in_the_catalogue_only_and_goes_back_and_forth():
     assert names_before - OLD_NAMES == names - NEW_NAMES  # nothing else changed
     assert files_before == files
 
-    call_command("migrate", "achievements", verbosity=0)
+    call_command("migrate", "achievements", "0009", verbosity=0)
     assert _catalogue() == (names, files)
+    call_command("migrate", verbosity=0)
