@@ -44,6 +44,11 @@ SIGNED_IN_ITEMS = [
         frozenset({INSTITUTION_CLERK}),
     ),
     NavItem(
+        "achievements:batch_list",
+        _("Batch recognition"),
+        frozenset({INSTITUTION_CLERK, INSTITUTION_ADMIN, CENTRE_ADMIN, QUALITY_AUDITOR}),
+    ),
+    NavItem(
         "branches:desk_accounts", _("Learning accounts"), frozenset({BRANCH_STAFF, BRANCH_MANAGER})
     ),
     NavItem(
@@ -76,6 +81,9 @@ SIGNED_IN_ITEMS = [
         "achievements:standard_manage",
         _("Manage unit standards"),
         frozenset({CENTRE_ADMIN, INSTITUTION_ADMIN, INSTITUTION_CLERK, INSTITUTION_REVIEWER}),
+    ),
+    NavItem(
+        "achievements:mandate_list", _("Direct recognition mandates"), frozenset({CENTRE_ADMIN})
     ),
     NavItem(
         "conversion:course_manage",

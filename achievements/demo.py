@@ -288,8 +288,10 @@ DEMO_SHARE_PIN = "2468"
 
 
 def seed_late(out) -> None:
-    """After every app's seed: the transcript lists what the conversion app seeded."""
+    """After every app's seed: the transcript lists what the conversion app seeded; the centre's
+    mandate and a finished result batch of the demo institution (batch recognition)."""
     _seed_transcript(out)
+    _seed_batch(out)
 
 
 def _seed_transcript(out) -> None:
@@ -342,4 +344,182 @@ def _seed_transcript(out) -> None:
         )
     out.write(
         f"achievements: the demo learner's transcript verifies at /verify/{document.code_display}/"
+    )
+
+
+# --- Batch recognition (批量认定) --------------------------------------------------------------
+# The centre's mandate for the demo institution (inst_clerk's): its academic course results are
+# recognised directly at level 4 in information technology when it sends them in a batch.
+MANDATE_CATEGORY = "academic_course"
+MANDATE_LEVEL = 4
+MANDATE_FIELD = "信息技术"
+# Learners of the demo batch, opened at the demo branch's service point by its staff (made-up
+# identities with valid check digits): (name, ID number, date of birth, mobile, e-mail).
+BATCH_LEARNERS = [
+    (
+        "李娜",
+        "500103199204154321",
+        date(1992, 4, 15),
+        "13800138001",
+        "lina@demo.creditbank.example",
+    ),
+    (
+        "王磊",
+        "500107199508221613",
+        date(1995, 8, 22),
+        "13800138002",
+        "wanglei@demo.creditbank.example",
+    ),
+    (
+        "陈静",
+        "500106198803092868",
+        date(1988, 3, 9),
+        "13800138003",
+        "chenjing@demo.creditbank.example",
+    ),
+]
+# A valid ID number that no learning account has: its row is refused.
+UNKNOWN_ID_NUMBER = "500101199001019995"
+BATCH_FILE_NAME = "2025年春季学期课程成绩.csv"
+# The file's columns, under the template's Chinese headings (achievements.batch.reader).
+BATCH_COLUMNS = (
+    "external_id",
+    "id_number",
+    "account_number",
+    "name",
+    "title",
+    "obtained_on",
+    "result",
+    "credits",
+)
+
+
+def _batch_rows(accounts: dict) -> list[list[str]]:
+    """The demo file's rows, as a clerk's export has them: five good ones (a failed result among
+    them, which goes to the review), and four that are refused, each for a reason the refused
+    rows file names."""
+    lina, wang, chen = (accounts[row[0]] for row in BATCH_LEARNERS)
+    return [
+        ["CQOU-2025S-0001", lina[1], "", "李娜", "计算机网络基础", "2025-01-10", "优秀", "4"],
+        ["CQOU-2025S-0002", "", lina[2], "李娜", "数据库应用", "2025/1/12", "86", "3"],
+        ["CQOU-2025S-0003", wang[1], "", "王磊", "Python程序设计", "2025年1月15日", "良好", "4"],
+        ["CQOU-2025S-0004", wang[1], "", "王磊", "办公软件高级应用", "20250120", "８５", "2"],
+        ["CQOU-2025S-0005", chen[1], "", "陈静", "网页设计与制作", "2025-01-16", "不及格", "3"],
+        # Refused: no learning account has the ID number; a date that is not one; the name is
+        # not the account's; no result.
+        [
+            "CQOU-2025S-0006",
+            UNKNOWN_ID_NUMBER,
+            "",
+            "赵强",
+            "计算机网络基础",
+            "2025-01-10",
+            "良好",
+            "4",
+        ],
+        ["CQOU-2025S-0007", lina[1], "", "李娜", "操作系统", "2025-13-01", "良好", "3"],
+        ["CQOU-2025S-0008", wang[1], "", "王雷", "数据结构", "2025-01-18", "中等", "4"],
+        ["CQOU-2025S-0009", chen[1], "", "陈静", "多媒体技术", "2025-01-19", "", "2"],
+    ]
+
+
+def _batch_learners(out) -> dict | None:
+    """``{name: (account, ID number, account number)}`` of the demo batch's learners, opened
+    at the demo branch's service point by its staff when missing."""
+    from accounts.identity import IdType
+    from accounts.services import Identity
+    from accounts.services.learners import identity_hash
+    from branches.models import StaffAssignment
+    from branches.services.accounts import account_open_in_person
+
+    posting = (
+        StaffAssignment.objects.filter(user__username=BRANCH_STAFF, service_point__isnull=False)
+        .select_related("service_point", "user")
+        .first()
+    )
+    if posting is None:
+        out.write("achievements: the demo branch staff are missing; no demo batch")
+        return None
+    found = {}
+    for name, number, born, mobile, email in BATCH_LEARNERS:
+        account = LearnerAccount.objects.filter(
+            id_number_hash=identity_hash(IdType.RESIDENT_ID, number)
+        ).first()
+        if account is None:
+            account = account_open_in_person(
+                acting_user=posting.user,
+                service_point=posting.service_point,
+                identity=Identity(
+                    real_name=name,
+                    id_type=IdType.RESIDENT_ID,
+                    id_number=number,
+                    birth_date=born,
+                    mobile=mobile,
+                    education=LearnerAccount.Education.JUNIOR_COLLEGE,
+                ),
+                email=email,
+            )
+        found[name] = (account, number, account.account_number)
+    return found
+
+
+def _seed_batch(out) -> None:
+    """The centre administrator grants the demo institution a mandate for academic course
+    results, and its clerk sends a small file of results in valid-rows-only mode, worked at once
+    by the real service: the batch pages show a finished batch with recognised, deposited and
+    refused rows, and the mandate pages an active mandate. Idempotent: a mandate is granted
+    while the institution has none for the category (active or ended), the file sent while no
+    batch of it exists."""
+    import csv
+    import io
+
+    from .batch.reader import HEADINGS
+    from .models import ImportBatch, RecognitionMandate
+    from .services import batch as batches
+    from .services.mandates import mandate_grant
+
+    institution = Institution.objects.filter(credit_code=ISSUER_CREDIT_CODE).first()
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=("inst_clerk", CENTRE_ADMIN))
+    }
+    if institution is None or len(users) != 2:
+        out.write("achievements: the demo institution and people are missing; no demo batch")
+        return
+    category = AchievementCategory.objects.get(code=MANDATE_CATEGORY)
+    if not RecognitionMandate.objects.filter(institution=institution, category=category).exists():
+        mandate_grant(
+            acting_user=users[CENTRE_ADMIN],
+            institution=institution,
+            category=category,
+            level=QualificationLevel.objects.get(number=MANDATE_LEVEL),
+            field=MANDATE_FIELD,
+        )
+        out.write(f"achievements: {institution.name} holds a direct recognition mandate")
+    if ImportBatch.objects.filter(institution=institution, file_name=BATCH_FILE_NAME).exists():
+        return
+    accounts = _batch_learners(out)
+    if accounts is None:
+        return
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([HEADINGS[key] for key in BATCH_COLUMNS])
+    writer.writerows(_batch_rows(accounts))
+    batch = batches.batch_upload(
+        acting_user=users["inst_clerk"],
+        institution=institution,
+        category=category,
+        mode=ImportBatch.Mode.VALID_ROWS,
+        upload=SimpleUploadedFile(
+            BATCH_FILE_NAME, text.getvalue().encode("utf-8-sig"), content_type="text/csv"
+        ),
+    )
+    # Worked here, not by a worker: the demo is complete when seed_demo ends (the task queued
+    # on commit finds the batch finished).
+    while batches.batch_run(batch.pk) is False:
+        pass
+    batch.refresh_from_db()
+    out.write(
+        f"achievements: demo batch {batch.reference}: {batch.recognised} recognised, "
+        f"{batch.deposited} for review, {batch.rows_refused} refused"
     )

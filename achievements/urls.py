@@ -1,7 +1,9 @@
 from django.urls import path
 
+from .views import batch as views_batch
 from .views import credentials as views_credentials
 from .views import deposits as views_deposits
+from .views import mandates as views_mandates
 from .views import proof as views_proof
 from .views import proof_manage as views_proof_manage
 from .views import review as views_review
@@ -32,6 +34,14 @@ urlpatterns = [
     path("standards/manage/<int:pk>/retire/", views.standard_retire, name="standard_retire"),
     path("standards/manage/levels/<int:pk>/edit/", views.level_edit, name="level_edit"),
     path("standards/manage/categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
+    # The centre's direct recognition mandates (直接认定授权) for member institutions' batches.
+    path("standards/manage/mandates/", views_mandates.mandate_list, name="mandate_list"),
+    path("standards/manage/mandates/new/", views_mandates.mandate_grant_view, name="mandate_grant"),
+    path(
+        "standards/manage/mandates/<int:pk>/end/",
+        views_mandates.mandate_end_view,
+        name="mandate_end",
+    ),
     # The Bitstring Status Lists of the documents' verifiable credentials (public, signed).
     path(
         "credentials/status/<int:number>/<str:purpose>/",
@@ -80,6 +90,21 @@ urlpatterns = [
         "institution/deposits/new/",
         views_deposits.achievement_clerk_deposit,
         name="achievement_clerk_deposit",
+    ),
+    # Batch recognition (批量认定): an institution's clerk sends a file of results and watches it.
+    path("institution/batches/", views_batch.batch_list, name="batch_list"),
+    path("institution/batches/new/", views_batch.batch_new, name="batch_new"),
+    path("institution/batches/template.xlsx", views_batch.batch_template, name="batch_template"),
+    path("institution/batches/<int:pk>/", views_batch.batch_detail, name="batch_detail"),
+    path(
+        "institution/batches/<int:pk>/progress/",
+        views_batch.batch_progress,
+        name="batch_progress",
+    ),
+    path(
+        "institution/batches/<int:pk>/refused.xlsx",
+        views_batch.batch_refused,
+        name="batch_refused",
     ),
     # Proof (证明), the learner's pages: transcripts and proofs, share links, consent codes for a
     # learning credit inquiry (issue 14; the public /verify/ pages are in the verify namespace).

@@ -147,7 +147,10 @@ class Achievement(models.Model):
         on_delete=models.PROTECT,
         related_name="achievements",
     )
-    external_id = models.CharField(_("external identifier"), max_length=64, blank=True)
+    # (A default in the database too: bulk writers that COPY achievements leave it out.)
+    external_id = models.CharField(
+        _("external identifier"), max_length=64, blank=True, default="", db_default=""
+    )
 
     objects = AchievementQuerySet.as_manager()
 
