@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Institution
 
@@ -108,11 +109,11 @@ class ImportBatch(models.Model):
         VALID_ROWS = "valid", _("Valid rows only")
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Uploaded")
-        VALIDATING = "validating", _("Validating")
-        PROCESSING = "processing", _("Processing")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        UPLOADED = "uploaded", pgettext_lazy("batch status", "Uploaded")
+        VALIDATING = "validating", pgettext_lazy("batch status", "Validating")
+        PROCESSING = "processing", pgettext_lazy("batch status", "Processing")
+        DONE = "done", pgettext_lazy("batch status", "Done")
+        FAILED = "failed", pgettext_lazy("batch status", "Failed")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -225,11 +226,11 @@ class ImportRow(models.Model):
     Written with COPY and updated set-based (``services.batch``), never one by one."""
 
     class Outcome(models.TextChoices):
-        VALID = "valid", _("Valid, waiting")
-        REFUSED = "refused", _("Refused")
-        RECOGNISED = "recognised", _("Recognised")
-        DEPOSITED = "deposited", _("Deposited for review")
-        UNCHANGED = "unchanged", _("Already recorded")
+        VALID = "valid", pgettext_lazy("batch outcome", "Valid, waiting")
+        REFUSED = "refused", pgettext_lazy("batch outcome", "Refused")
+        RECOGNISED = "recognised", pgettext_lazy("batch outcome", "Recognised")
+        DEPOSITED = "deposited", pgettext_lazy("batch outcome", "Deposited for review")
+        UNCHANGED = "unchanged", pgettext_lazy("batch outcome", "Already recorded")
 
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="rows"

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -40,19 +40,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 POLL_SECONDS = 2
 
 Status = ImportBatch.Status
-# A batch's status as its pages name it (the model's labels share their English with other
-# words of the portal: "Uploaded" is an upload time and "Failed" a failed result there).
-STATUS_LABELS = {
-    Status.UPLOADED: pgettext_lazy("batch status", "Uploaded"),
-    Status.VALIDATING: pgettext_lazy("batch status", "Validating"),
-    Status.PROCESSING: pgettext_lazy("batch status", "Processing"),
-    Status.DONE: pgettext_lazy("batch status", "Done"),
-    Status.FAILED: pgettext_lazy("batch status", "Failed"),
-}
 
 
 def _labelled(batch: ImportBatch) -> ImportBatch:
-    batch.status_label = STATUS_LABELS[batch.status]
+    batch.status_label = batch.get_status_display()
     return batch
 
 
