@@ -613,6 +613,16 @@ def batch_sender_institutions(user) -> list[Institution]:
     return [i for i in clerk_of if i.pk in members]
 
 
+def sender_mandates(institutions) -> list[RecognitionMandate]:
+    """The mandates in force for ``institutions`` (a sender's, from
+    ``batch_sender_institutions``): what their batches recognise directly. One query."""
+    return list(
+        RecognitionMandate.objects.filter(institution__in=institutions, ended_at__isnull=True)
+        .select_related("institution", "category", "level")
+        .order_by("institution__name", "category__ordering", "category__code")
+    )
+
+
 def _batch_institution_ids(user) -> list[int]:
     """The institutions whose batches ``user`` reads as their staff (clerk or administrator)."""
     if not getattr(user, "is_authenticated", False):

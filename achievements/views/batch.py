@@ -25,11 +25,17 @@ from accounts.roles import INSTITUTION_ADMIN, INSTITUTION_CLERK, has_role
 from creditbank.errors import ServiceError
 from creditbank.pages import paginate, refuse
 
-from ..access import BATCH_READERS, batch_for, batch_sender_institutions, batches_for
+from ..access import (
+    BATCH_READERS,
+    batch_for,
+    batch_sender_institutions,
+    batches_for,
+    sender_mandates,
+)
 from ..batch.errors import write_refused_xlsx
 from ..batch.reader import DATA_SHEET, HEADINGS, REQUIRED_HEADINGS, template_xlsx
 from ..forms.batch import BatchUploadForm
-from ..models import ImportBatch, ImportRow, RecognitionMandate
+from ..models import ImportBatch, ImportRow
 from ..services.batch import batch_upload
 
 # Who opens the list of batches and the template: the institutions' staff who read their
@@ -63,16 +69,6 @@ def batch_list(request):
         "show_institution": len(senders) != 1,
     }
     return render(request, "achievements/batch/batch_list.html", context)
-
-
-def _mandates(institutions) -> list[RecognitionMandate]:
-    """The centre's mandates in force for the clerk's institutions (what is recognised
-    directly), in one query."""
-    return list(
-        RecognitionMandate.objects.filter(institution__in=institutions, ended_at__isnull=True)
-        .select_related("institution", "category", "level")
-        .order_by("institution__name", "category__ordering", "category__code")
-    )
 
 
 @role_required(INSTITUTION_CLERK)
@@ -111,7 +107,7 @@ def batch_new(request):
             return redirect("achievements:batch_detail", pk=batch.pk)
     context = {
         "form": form,
-        "mandates": _mandates(institutions),
+        "mandates": sender_mandates(institutions),
         "several": len(institutions) > 1,
         "threshold": settings.CREDITBANK_RECOGNITION_REVIEW_THRESHOLD,
         "max_file": settings.CREDITBANK_BATCH_MAX_FILE,
