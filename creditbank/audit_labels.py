@@ -90,6 +90,8 @@ ACTION_GROUPS: list[tuple[Any, dict[str, Any]]] = [
             "institution.staff_remove": pgettext_lazy(
                 "audit action", "Person removed from an institution"
             ),
+            "api_token.create": pgettext_lazy("audit action", "API token made"),
+            "api_token.revoke": pgettext_lazy("audit action", "API token revoked"),
         },
     ),
     (
@@ -295,7 +297,15 @@ OTHER_OBJECT_TYPES: dict[str, Any] = {
     "address": _("Network address"),
 }
 # The apps whose models events name.
-OBJECT_APPS = ("accounts", "branches", "achievements", "conversion", "quality", "creditbank")
+OBJECT_APPS = (
+    "accounts",
+    "branches",
+    "achievements",
+    "conversion",
+    "quality",
+    "creditbank",
+    "api",
+)
 
 # Summary keys that are not fields of the object's model.
 SUMMARY_KEYS: dict[str, Any] = {

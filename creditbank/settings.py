@@ -132,6 +132,10 @@ CREDITBANK_EVIDENCE_MAX_TOTAL = env.int("CREDITBANK_EVIDENCE_MAX_TOTAL", default
 # CELERY_TASK_SOFT_TIME_LIMIT); the most rows one API request may carry.
 CREDITBANK_BATCH_MAX_FILE = env.int("CREDITBANK_BATCH_MAX_FILE", default=100 * 1024 * 1024)
 CREDITBANK_BATCH_API_ROWS = env.int("CREDITBANK_BATCH_API_ROWS", default=1000)
+# The institutions' API (/api/v1/): requests per token and minute before 429 Too Many Requests.
+CREDITBANK_API_PER_MINUTE = env.int("CREDITBANK_API_PER_MINUTE", default=120)
+# Rows of a batch staged, or committed, per transaction (a crash loses at most one chunk's work).
+CREDITBANK_BATCH_CHUNK = env.int("CREDITBANK_BATCH_CHUNK", default=5000)
 
 # Credits and learning hours: one credit stands for this many notional learning hours (the
 # HKQF scale of the design: 10). The hints on the forms and the credits an achievement's hours
@@ -199,6 +203,9 @@ INSTALLED_APPS = [
     "achievements",
     "conversion",
     "quality",
+    # The institutions' API (/api/v1/); "ninja" for Swagger UI's files and templates.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -412,6 +419,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue a task goes to unless it names one (Celery's default); the worker tests set their
+# worker's own, so that a task the worker enqueues (a batch going on) comes back to it.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 # Keep Django's logging (and its redacting filter) in worker and beat processes.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -441,6 +451,11 @@ CELERY_BEAT_SCHEDULE = {
     "credits-expire": {
         "task": "achievements.tasks.credits_expire",
         "schedule": timedelta(hours=6),
+    },
+    # The API's idempotency keys are kept for 24 hours (api.idempotency).
+    "api-idempotency-purge": {
+        "task": "api.tasks.idempotency_records_purge",
+        "schedule": timedelta(days=1),
     },
     "refusal-counts-flush": {
         "task": "creditbank.tasks.refusal_counts_flush",

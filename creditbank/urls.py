@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from achievements.views import credentials as credential_views
+from api.v1 import api as api_v1
 
 from . import search, views
 
@@ -27,6 +28,9 @@ urlpatterns = [
     path("", include("achievements.urls")),
     path("", include("conversion.urls")),
     path("", include("quality.urls")),
+    # The institutions' API (token pages for their administrators; the API itself).
+    path("", include("api.urls")),
+    path("api/v1/", api_v1.urls),
     # Verification of documents, share links and learning credit inquiries: public.
     path("verify/", include("achievements.verify_urls")),
     path("admin/", admin.site.urls),

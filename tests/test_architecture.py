@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "achievements", "branches", "conversion", "quality", "creditbank")
+APPS = ("accounts", "achievements", "branches", "conversion", "quality", "creditbank", "api")
 
 
 def _imported_modules(path: Path) -> set[str]:

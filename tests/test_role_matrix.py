@@ -38,8 +38,10 @@ from achievements.models import (
     Evidence,
     QualificationLevel,
     Recognition,
+    RecognitionMandate,
 )
 from achievements.services.ledger import ledger_deposit
+from api.models import ApiToken
 from branches.models import StaffAssignment
 from conversion.models import RuleOpinion
 from creditbank.celery import app as celery_app
@@ -70,7 +72,8 @@ from tests.test_url_walk import named_urls
 ROLES = [*ALL_ROLES, "outsider", "anonymous"]
 # Pages outside this matrix: allauth's and the admin's own (covered by the URL walk), and pages
 # without objects or roles.
-SKIP_PREFIXES = ("admin:", "account_", "mfa_")
+# The institutions' API (api-v1:) takes tokens, not sessions: tests/api/test_auth.py.
+SKIP_PREFIXES = ("admin:", "account_", "mfa_", "api-v1:")
 SKIP = {"home", "healthz", "set_language"}
 
 # The rows a refused write must leave as they were.
@@ -113,7 +116,11 @@ GUARDED_TABLES = [
     "achievements_documentview",
     "achievements_inquiryconsent",
     "achievements_creditinquiry",
+    "achievements_importbatch",
+    "achievements_importrow",
+    "achievements_recognitionmandate",
     "guardian_userobjectpermission",
+    "api_apitoken",
 ]
 
 # What a POST carries: data that would change something for a person allowed to do it.
@@ -191,6 +198,13 @@ PAYLOADS = {
     "achievements:document_revoke": {"revoke-reason": "matrix"},
     "achievements:document_suspend": {"suspend-reason": "matrix"},
     "achievements:document_reinstate": {},
+    # The institutions' API tokens (their administrators').
+    "api:token_create": {"name": "matrix 2", "scopes": "read_rules"},
+    "api:token_revoke": {},
+    # Batch recognition: a clerk's upload without a file is refused beside the field (200).
+    "achievements:batch_new": {"mode": "valid"},
+    # The centre's direct recognition mandates: both the fixture's are active.
+    "achievements:mandate_end": {"end-reason": "matrix"},
 }
 
 
@@ -269,6 +283,19 @@ def build_world(people):
         )
 
     my_token, my_invitation = invitation(my_institution, people["outsider"].email)
+    api_tokens = tuple(
+        ApiToken.objects.create(
+            institution=institution,
+            name="matrix",
+            prefix=f"cbk_matrix{n}",
+            token_hash=f"{n}" * 64,
+            can_read_rules=True,
+            created_by=maker,
+        ).pk
+        for n, (institution, maker) in enumerate(
+            ((my_institution, people["institution_admin"]), (other_institution, other_admin))
+        )
+    )
     other_token, other_invitation = invitation(other_institution, invitee.email)
     clerk_role = InstitutionStaff.objects.get(user=people["institution_clerk"])
     other_clerk = InstitutionStaff.objects.create(
@@ -311,6 +338,17 @@ def build_world(people):
     }
     level = QualificationLevel.objects.get(number=1)
     category = AchievementCategory.objects.get(code="training")
+    # Direct recognition mandates: own = the fixture institution's, other = another member's.
+    mandates = tuple(
+        RecognitionMandate.objects.create(
+            institution=institution,
+            category=AchievementCategory.objects.get(code="academic_course"),
+            level=level,
+            field="matrix",
+            granted_by=people["centre_admin"],
+        ).pk
+        for institution in (my_institution, other_institution)
+    )
     # Achievements: own = the fixture learner's, issued by the fixture institution (two evidence
     # files, so one may be removed); other = another learner's, at another branch.
     achievements = tuple(
@@ -362,6 +400,7 @@ def build_world(people):
         "achievement": (achievements[0].pk, achievements[1].pk),
         "evidence": (evidence[0].pk, evidence[2].pk),
         "notice": (notices[0].pk, notices[1].pk),
+        "mandate": mandates,
     }
     # Recognition: the fixture learner's own achievements in the states the learner acts on,
     # and, for the staff's review pages, one achievement per state of another learner inside
@@ -390,6 +429,7 @@ def build_world(people):
         )
     )
     pk.update(_proof_world(my_account, other_account))
+    pk.update(_batch_world(people, my_institution, other_institution, other_clerk.user))
     pk.update(
         {
             "returned_achievement": (returned.pk, achievements[1].pk),
@@ -444,6 +484,7 @@ def build_world(people):
     }
     kinds = {
         "accounts:institution_": "institution",
+        "api:token_": "institution",
         "branches:desk_account": "account",
         "branches:network_branch_": "branch",
         "branches:network_service_point_": "point",
@@ -466,6 +507,8 @@ def build_world(people):
         "achievements:evidence_": "evidence",
         "achievements:document_": "ready_document",
         "achievements:share_create": "ready_document",
+        "achievements:batch_": "batch",
+        "achievements:mandate_": "mandate",
         "conversion:certificate_": "certificate",
         "conversion:subject_": "subject",
     }
@@ -478,6 +521,8 @@ def build_world(people):
                 "pk": pk["institution"][which],
                 "invitation_pk": (my_invitation.pk, other_invitation.pk)[which],
             }
+        if name == "api:token_revoke":
+            return {"pk": pk["institution"][which], "token_pk": api_tokens[which]}
         if name == "accounts:institution_staff_remove":
             return {
                 "pk": pk["institution"][which],
@@ -487,7 +532,11 @@ def build_world(people):
             return {"slug": draft_help.slug}
         if name == "conversion:course_import_template":
             return {"fmt": ("xlsx", "csv")[which]}
-        if name in ("conversion:application_apply", "achievements:consent_create"):
+        if name in (
+            "conversion:application_apply",
+            "achievements:consent_create",
+            "achievements:batch_new",
+        ):
             return {}  # no object in its URL: what it makes is posted
         if name == "conversion:application_queue":
             return {"queue": ("accept", "decide")[which]}
@@ -675,6 +724,41 @@ def _proof_world(own_account, other_account) -> dict:
         )
         found.setdefault("consent", []).append(consent.pk)
     return {name: tuple(values) for name, values in found.items()}
+
+
+def _batch_world(people, my_institution, other_institution, other_clerk) -> dict:
+    """A finished result batch with a refused row: own = the fixture institution's, sent by its
+    clerk; other = another institution's, sent by its clerk."""
+    from achievements.models import ImportBatch, ImportRow
+    from achievements.services.batch import seal_raw
+
+    found = []
+    for n, (institution, clerk) in enumerate(
+        ((my_institution, people["institution_clerk"]), (other_institution, other_clerk))
+    ):
+        batch = ImportBatch.objects.create(
+            institution=institution,
+            category=AchievementCategory.objects.get(code="training"),
+            source=ImportBatch.Source.UPLOAD,
+            mode=ImportBatch.Mode.VALID_ROWS,
+            status=ImportBatch.Status.DONE,
+            file_format=ImportBatch.Format.CSV,
+            file_name="matrix.csv",
+            sha256=f"{n}" * 64,
+            created_by=clerk,
+            rows_read=1,
+            rows_refused=1,
+        )
+        ImportRow.objects.create(
+            batch=batch,
+            row_number=2,
+            outcome=ImportRow.Outcome.REFUSED,
+            external_id="MATRIX-1",
+            raw_sealed=seal_raw({"external_id": "MATRIX-1", "name": "matrix"}),
+            errors=[["name", "name_mismatch", "matrix"]],
+        )
+        found.append(batch.pk)
+    return {"batch": tuple(found)}
 
 
 def _active_account(branch):
@@ -1670,5 +1754,76 @@ EXPECTED.update(
         "achievements:document_revoke": _CENTRE_STEP,
         "achievements:document_suspend": _CENTRE_STEP,
         "achievements:document_reinstate": _CENTRE_STEP,
+    }
+)
+
+# Direct recognition mandates (直接认定授权): centre administrators only — the list and the grant
+# form are 403 for everyone else, a mandate 404.
+EXPECTED.update(
+    {
+        "achievements:mandate_list": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "achievements:mandate_grant": {"*": 403, "centre_admin": 200, "anonymous": 302},
+        "achievements:mandate_end": {
+            "*": (404, 404),
+            "centre_admin": (302, 302),
+            "anonymous": (302, 302),
+        },
+    }
+)
+
+# Batch recognition (批量认定). The list and the template: the institutions' staff who read their
+# batches (clerks, administrators) and the centre's readers; sending a file: clerks of an approved
+# member institution (the fixture's). A batch: its institution's clerks and administrators and
+# the centre's readers; its refused rows (their cells may hold ID numbers): its clerks only
+# (its other readers 403); everyone else 404.
+_BATCH_PAGE = {
+    "*": 403,
+    "institution_admin": 200,
+    "institution_clerk": 200,
+    "centre_admin": 200,
+    "quality_auditor": 200,
+    "anonymous": 302,
+}
+_BATCH_READ = {
+    "*": (404, 404),
+    "institution_admin": (200, 404),
+    "institution_clerk": (200, 404),
+    "centre_admin": (200, 200),
+    "quality_auditor": (200, 200),
+    "anonymous": (302, 302),
+}
+EXPECTED.update(
+    {
+        "achievements:batch_list": _BATCH_PAGE,
+        "achievements:batch_template": _BATCH_PAGE,
+        "achievements:batch_new": {"*": 403, "institution_clerk": 200, "anonymous": 302},
+        "achievements:batch_detail": _BATCH_READ,
+        "achievements:batch_progress": _BATCH_READ,
+        "achievements:batch_refused": {
+            **_BATCH_READ,
+            "institution_admin": (403, 404),
+            "institution_clerk": (200, 404),
+            "centre_admin": (403, 403),
+            "quality_auditor": (403, 403),
+        },
+    }
+)
+
+# The institutions' API tokens: their institution's administrators list, make and revoke them;
+# its other staff and the centre's administrators (who read the institution) get 403; everyone
+# else, and everyone for another institution's, 404.
+_TOKEN_PAGE = {
+    "*": (404, 404),
+    "institution_admin": (200, 404),
+    "institution_clerk": (403, 404),
+    "institution_reviewer": (403, 404),
+    "centre_admin": (403, 403),
+    "anonymous": (302, 302),
+}
+EXPECTED.update(
+    {
+        "api:token_list": _TOKEN_PAGE,
+        "api:token_create": {**_TOKEN_PAGE, "institution_admin": (302, 404)},
+        "api:token_revoke": {**_TOKEN_PAGE, "institution_admin": (302, 404)},
     }
 )

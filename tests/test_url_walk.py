@@ -56,7 +56,14 @@ PUBLIC = {
     "account_confirm_login_code": {302},
     "mfa_authenticate": {302},
     "admin:logout": {302},  # log-out is POST only; a GET goes back to the (guarded) index
+    # The institutions' API describes itself to anyone (its endpoints need a token).
+    "api-v1:openapi-json": {200},
+    "api-v1:openapi-view": {200},
 }
+# The institutions' API answers a request without a token 401 (tests/api/test_auth.py), and a
+# GET of its POST-only endpoint 405.
+API_PREFIX = "api-v1:"
+API_REFUSALS = {401, 405}
 
 SAMPLES = {
     "conversion:programme_edit": {"pk": "1"},
@@ -180,10 +187,19 @@ SAMPLES = {
     },
     "achievements:status_list": {"number": "0", "purpose": "revocation"},
     **{
+        f"achievements:{name}": {"pk": "1"}
+        for name in ("batch_detail", "batch_progress", "batch_refused")
+    },
+    "achievements:mandate_end": {"pk": "1"},
+    **{
         f"verify:{name}": {"code": "CB14DEM0TRANSCR1PT00"}
         for name in ("document", "pdf", "credential")
     },
     "verify:share": {"token": "not-a-real-token"},
+    "api:token_list": {"pk": "1"},
+    "api:token_create": {"pk": "1"},
+    "api:token_revoke": {"pk": "1", "token_pk": "1"},
+    "api-v1:result_detail": {"reference": "P000001"},
     **{
         f"achievements:review_{action}": {"pk": "1"}
         for action in ("forward", "return", "recognise", "reject", "confirm", "send_back", "revoke")
@@ -251,4 +267,5 @@ def test_an_anonymous_visitor_is_refused_unless_the_page_is_public(client, name,
         if response.url.startswith(admin_login):  # the admin's log-in hands over to allauth
             assert client.get(response.url).url.startswith(login)
     else:
-        assert response.status_code in {403, 404}, (name, response.status_code)
+        refusals = {403, 404} | (API_REFUSALS if name.startswith(API_PREFIX) else set())
+        assert response.status_code in refusals, (name, response.status_code)

@@ -14,7 +14,7 @@ from branches.models import StaffAssignment
 from tests.conftest import ALL_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "achievements", "branches", "creditbank", "conversion", "quality")
+APPS = ("accounts", "achievements", "branches", "creditbank", "conversion", "quality", "api")
 ROLES_MODULE = ROOT / "accounts" / "roles.py"
 
 

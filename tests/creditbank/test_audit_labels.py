@@ -23,7 +23,7 @@ from creditbank.audit_labels import ACTIONS, action_choices, action_label
 from creditbank.refusals import AGGREGATE_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "branches", "achievements", "conversion", "quality", "creditbank")
+APPS = ("accounts", "branches", "achievements", "conversion", "quality", "creditbank", "api")
 REFUSALS = ("access.refused", "access.not_found")
 
 # (file, f-string with {} for each value) → the values the code puts in.

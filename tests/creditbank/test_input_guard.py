@@ -22,7 +22,8 @@ from django.urls import reverse
 
 from accounts.models import Institution, InstitutionStaff, LearnerAccount
 from achievements import services as achievement_services
-from achievements.models import Achievement
+from achievements.batch.reader import template_xlsx
+from achievements.models import Achievement, AchievementCategory, ImportBatch
 from branches.models import StaffAssignment
 from creditbank.fields import OneLineTextField, PlainTextField, SearchField, strip_invisible
 from creditbank.models import AuditEvent
@@ -334,6 +335,30 @@ def test_a_deposit_with_nul_in_its_title_is_refused_but_files_may_hold_any_bytes
     )
     assert accepted.status_code == 302
     assert Achievement.objects.count() == before + 1
+
+
+def test_a_result_file_may_hold_any_bytes_but_a_field_with_nul_is_refused(
+    client, people, learner, settings, tmp_path
+):
+    """Batch recognition: a workbook (a ZIP, full of NUL bytes) goes through; NUL in the mode
+    is refused and writes nothing."""
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(people["institution_clerk"])
+    url = reverse("achievements:batch_new")
+    workbook = template_xlsx()
+    assert b"\x00" in workbook
+    category = AchievementCategory.objects.active().first()
+
+    def data(mode):
+        return {"category": category.pk, "mode": mode, "file": upload("成绩.xlsx", workbook)}
+
+    before = writes()
+    assert_bad_request(client.post(url, data("valid\x00")), "mode")
+    assert writes() == before and not ImportBatch.objects.exists()
+    accepted = client.post(url, data("valid"))
+    assert accepted.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert (batch.file_format, batch.institution) == ("xlsx", learner["institution"])
 
 
 def test_an_application_with_nul_in_its_name_is_refused(client, people):

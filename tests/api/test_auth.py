@@ -1,0 +1,134 @@
+"""Who may call the API: a token in use (401 otherwise, with WWW-Authenticate: Bearer), with
+the endpoint's scope and of an approved alliance member (403 otherwise); tokens are counted per
+minute (429 with Retry-After); last use is recorded at most once a minute."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Institution
+from api.models import ApiToken
+from api.services import api_token_revoke
+from branches.models import AllianceMembership
+from creditbank.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+READS = ["/api/v1/rules", "/api/v1/courses", "/api/v1/standards"]
+
+
+def test_no_token_is_401_with_a_bearer_challenge(world, api_client):
+    for path in [*READS, "/api/v1/categories", "/api/v1/results/P000001"]:
+        response = api_client(None).get(path)
+        assert response.status_code == 401, path
+        assert response["WWW-Authenticate"] == 'Bearer realm="creditbank"'
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "unauthenticated"
+    response = api_client(None).post("/api/v1/results", {})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer cbk_not-a-token", "Basic dXNlcjpwYXNz", "Bearer", "cbk_x"]
+)
+def test_an_unknown_token_is_401(world, api_client, authorization):
+    client = api_client(None, Authorization=authorization)
+    response = client.get("/api/v1/rules")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith('Bearer realm="creditbank"')
+
+
+def test_a_revoked_token_is_401_from_the_moment_it_is_revoked(world, api_client):
+    secret = world.token("read_rules")
+    client = api_client(secret)
+    assert client.get("/api/v1/rules").status_code == 200
+    token = ApiToken.objects.get(prefix=secret[:12])
+    api_token_revoke(acting_user=world["institution_admin"], token=token)
+    response = client.get("/api/v1/rules")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="creditbank", error="invalid_token"'
+    assert (
+        "revoked"
+        in api_client(secret, **{"Accept-Language": "en"}).get("/api/v1/rules").json()["detail"]
+    )
+
+
+def test_a_token_without_the_scope_is_403(world, api_client):
+    reader = api_client(world.token("read_rules"))
+    response = reader.post("/api/v1/results", {"category": "x", "mode": "valid", "results": []})
+    assert response.status_code == 403
+    assert response.json()["code"] == "scope"
+    assert reader.get("/api/v1/results/P000001").status_code == 403
+    pusher = api_client(world.token("push_results"))
+    for path in READS:
+        assert pusher.get(path).status_code == 403, path
+        assert pusher.get(path).json()["code"] == "scope"
+    # The categories are for every token: a batch names one.
+    assert pusher.get("/api/v1/categories").status_code == 200
+    # A refused request is in the audit log, as every refused access is (an anonymous
+    # caller's first one a minute at once, the others counted: creditbank.refusals).
+    assert AuditEvent.objects.filter(action="access.refused", object_id="/api/v1/results").exists()
+
+
+@pytest.mark.parametrize("change", ["institution_suspended", "membership_ended"])
+def test_a_token_of_an_institution_no_longer_a_member_is_403(world, api_client, change):
+    client = api_client(world.token("read_rules"))
+    if change == "institution_suspended":
+        Institution.objects.filter(pk=world.institution.pk).update(status="suspended")
+    else:
+        AllianceMembership.objects.filter(institution=world.institution).update(status="ended")
+    response = client.get("/api/v1/rules")
+    assert response.status_code == 403
+    assert response.json()["code"] == "institution_not_member"
+
+
+def test_last_use_is_recorded_at_most_once_a_minute(world, api_client, django_assert_num_queries):
+    secret = world.token("read_rules")
+    token = ApiToken.objects.get(prefix=secret[:12])
+    assert token.last_used_at is None
+    client = api_client(secret)
+    client.get("/api/v1/categories")
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    client.get("/api/v1/categories")
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    client.get("/api/v1/categories")
+    token.refresh_from_db()
+    assert token.last_used_at > first - timedelta(seconds=1)
+    assert token.last_used_at <= timezone.now()
+
+
+def test_a_token_over_its_requests_per_minute_gets_429_with_retry_after(
+    world, api_client, settings
+):
+    settings.CREDITBANK_API_PER_MINUTE = 3
+    client = api_client(world.token("read_rules"))
+    assert [client.get("/api/v1/categories").status_code for _ in range(3)] == [200] * 3
+    refused = client.get("/api/v1/categories")
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # POSTs are counted too, before their key is looked at; another token has its own count.
+    assert client.post("/api/v1/results", {}, key=None).status_code == 429
+    assert api_client(world.token("read_rules")).get("/api/v1/categories").status_code == 200
+
+
+def test_the_api_needs_no_csrf_token_and_ignores_a_session(world, api_client):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world["institution_admin"])
+    assert browser.get("/api/v1/rules").status_code == 401  # a session is no token
+    secret = world.token("push_results")
+    response = browser.post(
+        "/api/v1/results",
+        {"category": world.category.code, "mode": "valid", "results": [world.row()]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": '"csrf-1"'},
+    )
+    assert response.status_code == 201
