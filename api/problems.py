@@ -134,3 +134,13 @@ def validation_errors(errors: list[dict]) -> list[dict]:
 
 def invalid_detail():
     return _("Some fields are not valid: see errors.")
+
+
+def control_characters_problem(request) -> HttpResponse:
+    """The input guard's refusal (creditbank.inputguard) as a problem."""
+    return problem(
+        request,
+        400,
+        "invalid",
+        gettext_lazy("The request contains control characters; remove them and send it again."),
+    )

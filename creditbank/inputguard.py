@@ -15,8 +15,20 @@ every POST anyway, and no view changes ``request.upload_handlers``. Malformed bo
 ``MultiPartParserError`` or ``RequestDataTooBig``, which Django answers with the same 400 page.
 """
 
+from collections.abc import Callable
+
 from .text import has_control_characters
 from .views import error_400
+
+# Parts of the site that answer in another format than the bad-request page (the API answers
+# application/problem+json): path prefix → a function of the request making the 400. Higher
+# apps register theirs at start-up (``AppConfig.ready``).
+bad_request_answers: dict[str, Callable] = {}
+
+
+def bad_request_answer_register(prefix: str, answer: Callable) -> None:
+    bad_request_answers[prefix] = answer
+
 
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
@@ -43,5 +55,8 @@ class InputGuardMiddleware:
 
     def __call__(self, request):
         if any(has_control_characters(text) for text in _texts(request)):
+            for prefix, answer in bad_request_answers.items():
+                if request.path_info.startswith(prefix):
+                    return answer(request)
             return error_400(request)  # logged by django.request, as every 4xx is
         return self.get_response(request)

@@ -132,3 +132,13 @@ def test_the_api_needs_no_csrf_token_and_ignores_a_session(world, api_client):
         headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": '"csrf-1"'},
     )
     assert response.status_code == 201
+
+
+def test_control_characters_get_the_input_guards_400_as_a_problem(world, api_client):
+    response = api_client(None).get("/api/v1/rules", {"page": "1\x00"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid"
+    page = api_client(None).get("/standards/", {"q": "x\x01"})  # the pages keep their 400 page
+    assert page.status_code == 400
+    assert "problem" not in page["Content-Type"]
