@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import InstitutionStaff
 from api.models import ApiToken
 from tests.accounts.factories import UserFactory
-from tests.browser import conftest as browser_conftest
+from tests.api import conftest as api_conftest
 from tests.browser.conftest import check_a11y
 from tests.browser.journey_helpers import (
     exactly,
@@ -27,11 +27,8 @@ from tests.conftest import with_totp
 
 pytestmark = pytest.mark.browser
 
-# The browser tests' fixtures (tests/browser/conftest.py), for this module: a page at each width
-# that fails the test on console errors, and the site's URL that of the live server.
-browser = browser_conftest.browser
-page = browser_conftest.page
-site_url_is_the_live_server = browser_conftest.site_url_is_the_live_server
+# The API's world (tests/api/conftest.py): the institution, its people, tokens and rows.
+world = api_conftest.world
 
 
 def call(live_server, path, secret, body=None):
