@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test setup check-deploy lint messages bench bench-conversion bench-simulate bench-proof
+.PHONY: run test setup check-deploy lint messages bench bench-conversion bench-simulate bench-proof \
+	bench-batch
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -47,12 +48,15 @@ messages: setup
 # SIMULATE_ARGS go to manage.py bench_simulate; alone: make bench-simulate. Then the proof
 # documents (issue 14): transcripts of 1, 5 and 20 pages rendered and signed beside WeasyPrint
 # alone, their peak memory, and the verification page beside the archive; PROOF_ARGS go to
-# manage.py bench_proof; alone: make bench-proof.
+# manage.py bench_proof; alone: make bench-proof. Last batch recognition (issue 15): a 100 000-row
+# CSV and the same rows as XLSX end to end beside psycopg COPY and calamine alone, and a worker's
+# memory on a 1 000 000-row CSV; BATCH_ARGS go to manage.py bench_batch; alone: make bench-batch.
 bench: setup
 	@$(PY) scripts/devservices.py bench $(ARGS)
 	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
 	@$(PY) scripts/devservices.py bench-simulate $(SIMULATE_ARGS)
 	@$(PY) scripts/devservices.py bench-proof $(PROOF_ARGS)
+	@$(PY) scripts/devservices.py bench-batch $(BATCH_ARGS)
 
 bench-conversion: setup
 	@$(PY) scripts/devservices.py bench-conversion $(CONVERSION_ARGS)
@@ -62,6 +66,9 @@ bench-simulate: setup
 
 bench-proof: setup
 	@$(PY) scripts/devservices.py bench-proof $(PROOF_ARGS)
+
+bench-batch: setup
+	@$(PY) scripts/devservices.py bench-batch $(BATCH_ARGS)
 
 # Pin every Python package with its hashes, after a change to pyproject.toml (which keeps the
 # ranges): requirements.lock for the image, requirements-test.lock (the same pins plus the test

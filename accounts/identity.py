@@ -37,7 +37,7 @@ _PERMIT_PATTERNS = {
 
 # The province-level codes of GB/T 2260, and 81/82/83 of the residence permits for Hong Kong,
 # Macao and Taiwan residents, which carry numbers of the same form.
-_PROVINCES = frozenset(
+PROVINCES = frozenset(
     [
         "11",
         "12",
@@ -114,7 +114,7 @@ def clean_id_number(id_type: str, raw: str) -> tuple[str, date | None]:
                 _("This ID number contains an impossible birth date or region code."),
                 code="component",
             ) from exc
-        if number[:2] not in _PROVINCES:
+        if number[:2] not in PROVINCES:
             raise ValidationError(
                 _("This ID number contains an impossible birth date or region code."),
                 code="component",

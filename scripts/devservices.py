@@ -13,6 +13,7 @@ and stops both when it ends — on Ctrl-C too — keeping their data for the nex
     python scripts/devservices.py bench-conversion [ARGS]   # manage.py bench_conversion ARGS there
     python scripts/devservices.py bench-simulate [ARGS]   # manage.py bench_simulate ARGS there
     python scripts/devservices.py bench-proof [ARGS]   # manage.py bench_proof ARGS there
+    python scripts/devservices.py bench-batch [ARGS]   # manage.py bench_batch ARGS there
 """
 
 from __future__ import annotations
@@ -168,8 +169,9 @@ def bench(env: dict[str, str], args: list[str], command: str = "bench") -> int:
     fills it with millions of rows and empties it at will), with a cache namespace of its own.
     ``command``: ``bench`` (the archive, the desk, a queue), ``bench_conversion`` (the
     conversion lookup beside the archive), ``bench_simulate`` (the what-if simulator beside
-    the archive, and the rule engine alone) or ``bench_proof`` (transcripts' PDFs beside
-    WeasyPrint alone, the verification page beside the archive)."""
+    the archive, and the rule engine alone), ``bench_proof`` (transcripts' PDFs beside
+    WeasyPrint alone, the verification page beside the archive) or ``bench_batch`` (result
+    files end to end beside psycopg COPY and calamine alone, a worker's memory)."""
     import psycopg
 
     url = with_database(env["DATABASE_URL"], BENCH_DATABASE)
@@ -305,7 +307,7 @@ def run(env: dict[str, str], *, develop: bool = False) -> int:
 
 
 def main(argv: list[str]) -> int:
-    benches = {"bench", "bench-conversion", "bench-simulate", "bench-proof"}
+    benches = {"bench", "bench-conversion", "bench-simulate", "bench-proof", "bench-batch"}
     commands = {"run", "dev", "test", "exec", *benches}
     if not argv or argv[0] not in commands:
         print(__doc__)
@@ -326,6 +328,8 @@ def main(argv: list[str]) -> int:
             return bench(env, rest, "bench_simulate")
         if command == "bench-proof":
             return bench(env, rest, "bench_proof")
+        if command == "bench-batch":
+            return bench(env, rest, "bench_batch")
         if command == "test":
             compile_messages(env)
             return subprocess.run([PY, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode

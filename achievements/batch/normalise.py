@@ -38,6 +38,7 @@ the column's heading (``reader.HEADINGS``) beside them. No message repeats an ID
 """
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -51,6 +52,8 @@ from django.utils.translation import gettext_lazy
 from stdnum import luhn
 from stdnum.cn import ric
 
+# The provinces ``clean_id_number`` takes (the fast path of ``id_number`` must agree with it).
+from accounts.identity import PROVINCES as ID_PROVINCES
 from accounts.identity import IdType, clean_id_number, clean_real_name, normalise_id_number
 from accounts.services.learners import account_number_is_valid
 from creditbank.errors import InvalidInput
@@ -78,6 +81,8 @@ COLUMNS = (
     "certificate_number",
 )
 OPTIONAL_COLUMNS = frozenset({"credits", "hours", "certificate_number"})
+# A blank cell is an error in the other columns (one of the two identities is checked apart).
+_MAY_BE_BLANK = OPTIONAL_COLUMNS | {"id_number", "account_number"}
 # What ``normalise_row`` gives back: the columns, with the result split in two.
 CLEAN_KEYS = tuple(
     key
@@ -120,6 +125,20 @@ PASS_WORDS = {
 # Under a known kind, the words of the other family that mean the same.
 GRADE_ALSO = {"合格": Grade.PASS, "不合格": Grade.FAIL}
 PASS_ALSO = {"及格": PassResult.PASS, "不及格": PassResult.FAIL}
+
+_RESULT_KINDS = frozenset(ResultKind.values)
+
+# Speed. A file repeats its grades, dates, credits and titles row after row, so the pure
+# conversions of a text cell are remembered (``_memo``): only what they return, never an error
+# (raised anew each time, in the language of the moment), and only for ``str`` cells (as keys,
+# ``True == 1 == 1.0``). And an ID number or an identifier already in its clean form is taken by
+# a fast path that checks what the full path would, falling back to it for anything else.
+_MEMO_SIZE = 4096
+
+
+def _memo(function):
+    return functools.lru_cache(maxsize=_MEMO_SIZE)(function)
+
 
 GRADES_SHOWN = "优秀、良好、中等、及格、不及格、A–F"
 LETTERS_SHOWN = "A=优秀、B=良好、C=中等、D=合格、E/F=不合格"
@@ -214,6 +233,11 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# An identifier in its clean form: printable ASCII, no space, no < or > (what the full path
+# would leave as it is and not refuse, but for the length and the Excel-rounded look).
+_PLAIN_IDENTIFIER = re.compile(r"[!-;=?-~]+")
+
+
 def _float_text(value: float) -> str:
     """A float as Excel shows it: 15 significant digits (0.30000000000000004 is 0.3)."""
     return f"{value:.{EXCEL_DIGITS}g}"
@@ -257,12 +281,28 @@ def _clean(text: str, *, field: str, max_length: int) -> str:
 def text(value, *, field: str, max_length: int) -> str:
     """A line of text (a title): full-width digits and letters made ASCII, then the shared
     text rules. Blank is refused."""
+    if type(value) is str:
+        return _text_memo(value, field, max_length)
+    return _text(value, field, max_length)
+
+
+def _text(value, field: str, max_length: int) -> str:
     return _clean(half_width(cell_text(value, field)), field=field, max_length=max_length)
+
+
+_text_memo = _memo(_text)
 
 
 def identifier(value, *, field: str, max_length: int) -> str:
     """An institution's identifier or a certificate number: NFKC-folded, whitespace collapsed,
     printable, not an Excel-rounded number. Case is kept. Blank is refused."""
+    if (
+        type(value) is str
+        and len(value) <= max_length
+        and _PLAIN_IDENTIFIER.fullmatch(value)
+        and not _SCIENTIFIC.fullmatch(value)
+    ):
+        return value
     folded = unicodedata.normalize("NFKC", cell_text(value, field))
     folded = _clean(folded, field=field, max_length=max_length)
     if _SCIENTIFIC.fullmatch(folded):
@@ -283,10 +323,19 @@ def certificate_number(value) -> str:
 def name(value) -> str:
     """The learner's name as the accounts store it (``clean_real_name``), to be compared with
     the account's by the batch."""
+    if type(value) is str:
+        return _name_memo(value)
+    return _name(value)
+
+
+def _name(value) -> str:
     try:
         return clean_real_name(half_width(cell_text(value, "name")))
     except ValidationError as exc:
         raise RowError("name", exc.messages[0], exc.code or "invalid") from None
+
+
+_name_memo = _memo(_name)
 
 
 def title(value) -> str:
@@ -304,8 +353,28 @@ def id_number_from_15(number: str) -> str:
     return seventeen + ric.calc_check_digit(seventeen + "0")
 
 
+_CLEAN_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def _clean_id_number(value) -> bool:
+    """Whether ``value`` is an ID number in its clean form that ``clean_id_number`` takes as it
+    is: 18 ASCII characters, the check digit right, a real birth date not in the future, a
+    province."""
+    if type(value) is not str or not _CLEAN_ID_NUMBER.fullmatch(value):
+        return False
+    if value[-1] != ric.calc_check_digit(value) or value[:2] not in ID_PROVINCES:
+        return False
+    try:
+        birth_date = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return birth_date <= dt.date.today()
+
+
 def id_number(value) -> str:
     """A mainland resident ID number, 18 characters, upper case, checked (see the module)."""
+    if _clean_id_number(value):
+        return value
     field = "id_number"
     number = normalise_id_number(cell_text(value, field))
     if not number:
@@ -370,6 +439,12 @@ def date_from_serial(serial: float, field: str = "obtained_on") -> dt.date:
 
 
 def _parse_date(value, field: str) -> dt.date:
+    if type(value) is str:
+        return _parse_date_memo(value, field)
+    return _parse_any_date(value, field)
+
+
+def _parse_any_date(value, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -391,6 +466,9 @@ def _parse_date(value, field: str) -> dt.date:
             except ValueError:
                 raise _refuse(field, "date_impossible") from None
     raise _refuse(field, "date_format", formats=DATE_FORMATS_SHOWN)
+
+
+_parse_date_memo = _memo(_parse_any_date)
 
 
 def date(value, *, field: str = "obtained_on") -> dt.date:
@@ -437,8 +515,14 @@ def result(value, kind: str | None = None) -> tuple[str, str]:
     """``(result_kind, result_value)`` as ``Achievement`` stores them, from a grade, a pass or
     fail or a score (see the module for the words); ``kind``, when known, narrows what is
     taken."""
+    if type(value) is str:
+        return _result_memo(value, kind)
+    return _result(value, kind)
+
+
+def _result(value, kind: str | None) -> tuple[str, str]:
     field = "result"
-    if kind not in (None, *ResultKind.values):
+    if kind is not None and kind not in _RESULT_KINDS:
         raise ValueError(f"unknown result kind {kind!r}")
     if is_blank(value):
         raise _refuse(field, "required")
@@ -470,9 +554,18 @@ def result(value, kind: str | None = None) -> tuple[str, str]:
     return ResultKind.SCORE.value, score
 
 
+_result_memo = _memo(_result)
+
+
 def credits(value) -> Decimal:
     """The credits the issuer awarded: from 0 to ``CREDIT_MAX`` in hundredths (as the deposit
     service takes them), returned with two places."""
+    if type(value) is str:
+        return _credits_memo(value)
+    return _credits(value)
+
+
+def _credits(value) -> Decimal:
     number = _decimal(value, ("学分",))
     try:
         number = credit_check(
@@ -483,12 +576,24 @@ def credits(value) -> Decimal:
     return number.quantize(CREDIT_STEP)
 
 
+_credits_memo = _memo(_credits)
+
+
 def hours(value) -> Decimal:
     """Learning hours: from 0 to ``HOURS_MAX`` with at most one decimal place (the column)."""
+    if type(value) is str:
+        return _hours_memo(value)
+    return _hours(value)
+
+
+def _hours(value) -> Decimal:
     number = _decimal(value, ("学时", "小时"))
     if number is None or not 0 <= number <= HOURS_MAX or number != number.quantize(Decimal("0.1")):
         raise _refuse("hours", "number", max=HOURS_MAX, places=1)
     return number.quantize(Decimal("0.1"))
+
+
+_hours_memo = _memo(_hours)
 
 
 # --- A whole row -------------------------------------------------------------------------------
@@ -520,8 +625,8 @@ def normalise_row(
         errors.append(_refuse("id_number", "identity"))
     for column in COLUMNS:
         value = raw.get(column)
-        if is_blank(value):
-            if column not in OPTIONAL_COLUMNS | {"id_number", "account_number"}:
+        if value is None or (isinstance(value, str) and not value.strip()):  # is_blank
+            if column not in _MAY_BE_BLANK:
                 errors.append(_refuse(column, "required"))
             continue
         try:

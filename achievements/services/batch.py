@@ -13,8 +13,8 @@ for the API — in two phases, each made of chunks that commit one by one:
    institution already sent (same external identifier) is marked *unchanged*, and a row whose
    certificate number is already deposited is refused. In all-or-nothing mode a batch with a
    refused row fails here, having written nothing.
-2. *processing*: the valid rows are committed set-based, ``CHUNK`` rows a transaction: the
-   achievements (``batch`` and ``external_id`` set), and under the centre's mandate
+2. *processing*: the valid rows are committed set-based, ``CREDITBANK_BATCH_CHUNK`` rows a
+   transaction: the achievements (``batch`` and ``external_id`` set), and under the centre's mandate
    (``RecognitionMandate``) for the rows it can recognise — a passed result with credits up to
    the re-review threshold — the recognition in force, the credit deposit and ``valid_until``;
    the others go straight to the first check (``under_review``). Each achievement's history
@@ -43,7 +43,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -81,8 +81,6 @@ logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
 Outcome = ImportRow.Outcome
 
-# Rows staged or committed per transaction.
-CHUNK = 5000
 # A score at or above this passes (a result the institution graded below it is not recognised).
 PASS_MARK = Decimal(60)
 # pg_advisory_lock's first key: the batch being worked (the second key is its id).
@@ -400,12 +398,13 @@ def _validate_file(batch: ImportBatch, deadline: float) -> bool:
 
 
 def _chunks(rows: Iterator[tuple[int, dict]], after: int) -> Iterator[list]:
+    size = settings.CREDITBANK_BATCH_CHUNK
     chunk = []
     for number, raw in rows:
         if number <= after:
             continue
         chunk.append((number, raw))
-        if len(chunk) >= CHUNK:
+        if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
@@ -437,16 +436,24 @@ def batch_fail(batch: ImportBatch, reason: str) -> None:
 def _learners(cleaned: list[tuple]) -> tuple[dict, dict]:
     """The learning accounts the chunk's rows name: by ID number hash and by account number."""
     hashes, numbers = set(), set()
-    for _number, _raw, clean, _errors in cleaned:
-        if clean["id_number"]:
-            hashes.add(identity_hash(IdType.RESIDENT_ID, clean["id_number"]))
+    for _number, _raw, clean, _errors, id_hash in cleaned:
+        if id_hash:
+            hashes.add(id_hash)
         if clean["account_number"]:
             numbers.add(clean["account_number"])
     by_hash, by_number = {}, {}
     if hashes or numbers:
-        found = LearnerAccount.objects.filter(
-            Q(id_number_hash__in=hashes) | Q(account_number__in=numbers)
-        ).values_list("pk", "id_number_hash", "account_number", "real_name", "status", "birth_date")
+        # Two arrays as parameters, not thousands of "IN" placeholders for the ORM to build.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT id, id_number_hash, account_number, real_name, status, birth_date
+                FROM {LearnerAccount._meta.db_table}
+                WHERE id_number_hash = ANY(%s) OR account_number = ANY(%s)
+                """,  # noqa: S608 (the model's table name)
+                [sorted(hashes), sorted(numbers)],
+            )
+            found = cursor.fetchall()
         for account in found:
             by_hash[account[1]] = account
             by_number[account[2]] = account
@@ -458,15 +465,19 @@ def check_rows(batch: ImportBatch, chunk: list[tuple[int, dict]]) -> list[tuple]
     cleaned = []
     for number, raw in chunk:
         clean, errors = normalise_row(raw)
-        cleaned.append((number, raw, clean, errors))
+        # The keyed hash once a row (an HMAC): the lookup and the match both need it.
+        id_hash = (
+            identity_hash(IdType.RESIDENT_ID, clean["id_number"]) if clean["id_number"] else None
+        )
+        cleaned.append((number, raw, clean, errors, id_hash))
     by_hash, by_number = _learners(cleaned)
     years = batch.category.validity_years
     today = timezone.localdate()
     checked = []
-    for number, raw, clean, errors in cleaned:
+    for number, raw, clean, errors, id_hash in cleaned:
         account = None
         if clean["id_number"]:
-            account = by_hash.get(identity_hash(IdType.RESIDENT_ID, clean["id_number"]))
+            account = by_hash.get(id_hash)
             if account is None:
                 errors.append(row_error("id_number", "learner_unknown"))
         if clean["account_number"]:
@@ -598,6 +609,8 @@ def _set_checks(batch: ImportBatch) -> None:
     and certificate numbers in the file, results already sent, certificates already deposited."""
     rows = ImportRow._meta.db_table
     achievements = Achievement._meta.db_table
+    # "<> ''" on the achievement's side lets the lookups use the partial unique indexes
+    # (external id, certificate number per institution), whatever the planner's statistics.
     refuse = "outcome = 'refused', errors = COALESCE(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(%s, %s, replace(%s, '{row}', first::text)))"  # noqa: E501
     with connection.cursor() as cursor:
         for column, code in (
@@ -623,6 +636,7 @@ def _set_checks(batch: ImportBatch) -> None:
             FROM {achievements} a
             WHERE r.batch_id = %s AND r.outcome = 'valid'
               AND a.issuer_institution_id = %s AND a.external_id = r.external_id
+              AND a.external_id <> ''
             """,  # noqa: S608 (table names of the models, and constants)
             [batch.pk, batch.institution_id],
         )
@@ -632,6 +646,7 @@ def _set_checks(batch: ImportBatch) -> None:
             FROM {achievements} a
             WHERE r.batch_id = %s AND r.outcome = 'valid' AND r.certificate_number <> ''
               AND a.issuer_institution_id = %s AND a.certificate_number = r.certificate_number
+              AND a.certificate_number <> ''
             """,  # noqa: S608 (table names of the models, and constants)
             [
                 "certificate_number",
@@ -705,7 +720,7 @@ def _recognisable() -> str:
 
 
 def _commit_chunk(batch: ImportBatch) -> bool:
-    """Commit the next ``CHUNK`` valid rows; ``False`` when none is left."""
+    """Commit the next ``CREDITBANK_BATCH_CHUNK`` valid rows; ``False`` when none is left."""
     with transaction.atomic():
         batch = _relock(batch)
         if batch.status != Status.PROCESSING:
@@ -713,7 +728,7 @@ def _commit_chunk(batch: ImportBatch) -> bool:
         bounds = (
             ImportRow.objects.filter(batch=batch, outcome=Outcome.VALID)
             .order_by("row_number")
-            .values_list("row_number", flat=True)[:CHUNK]
+            .values_list("row_number", flat=True)[: settings.CREDITBANK_BATCH_CHUNK]
         )
         numbers = list(bounds)
         if not numbers:
@@ -785,7 +800,12 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
     }
     result = {"recognised": 0, "deposited": 0, "unchanged": 0, "refused": 0}
     with connection.cursor() as cursor:
-        # The achievements; a row another batch or request has just written is left out.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [recognitions])
+        params["recognition_ids"] = cursor.fetchone()[0]
+        # The achievements, a row another batch or request has just written left out; with the
+        # directly recognised ones, in the same statement, their decision (its id drawn before,
+        # so that the achievement names it as it is inserted rather than by an update) and
+        # their deposit on the ledger.
         cursor.execute(
             f"""
             WITH made AS (
@@ -793,7 +813,8 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
                     account_id, category_id, title, issuer_institution_id, issuer_name,
                     obtained_on, result_kind, result_value, hours, original_credits,
                     certificate_number, status, deposited_by_id, created_at, updated_at,
-                    status_changed_at, first_check_branch_id, valid_until, batch_id, external_id
+                    status_changed_at, first_check_branch_id, valid_until, batch_id,
+                    external_id, recognition_id
                 )
                 SELECT r.account_id, %(category)s, r.title, %(institution)s, '',
                     r.obtained_on, r.result_kind, r.result_value, r.hours, r.credits,
@@ -802,17 +823,54 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
                     %(user)s, %(now)s, %(now)s, %(now)s,
                     CASE WHEN {direct} THEN NULL ELSE h.branch_id END,
                     CASE WHEN {direct} THEN {valid_until} END,
-                    %(batch)s, r.external_id
+                    %(batch)s, r.external_id,
+                    CASE WHEN {direct} THEN nextval(%(recognition_ids)s::regclass) END
                 FROM {rows} r LEFT JOIN {homes} h ON h.account_id = r.account_id
                 WHERE {chunk} AND r.outcome = 'valid'
                 ORDER BY r.row_number
                 ON CONFLICT DO NOTHING
-                RETURNING id, external_id, status
+                RETURNING id, account_id, recognition_id, original_credits
+            ),
+            decided AS (
+                INSERT INTO {recognitions} (
+                    id, achievement_id, stage, outcome, status, credits, level_id, field,
+                    reason, decided_by_id, decided_as, decided_at, re_review_note
+                )
+                SELECT recognition_id, id, 'first', 'recognised', 'in_force', original_credits,
+                    %(level)s, %(field)s, '', %(user)s, %(role)s, %(now)s, ''
+                FROM made WHERE recognition_id IS NOT NULL
+                ORDER BY id
+                RETURNING id
+            ),
+            credited AS (
+                INSERT INTO {entries} (
+                    account_id, achievement_id, recognition_id, kind, amount, level_id, field,
+                    note, created_by_id, created_at
+                )
+                SELECT account_id, id, recognition_id, 'deposit', original_credits,
+                    %(level)s, %(field)s, '', %(user)s, %(now)s
+                FROM made WHERE recognition_id IS NOT NULL
+                ORDER BY id
             )
-            UPDATE {rows} r SET achievement_id = made.id,
-                outcome = CASE made.status WHEN 'recognised' THEN 'recognised' ELSE 'deposited' END
-            FROM made
-            WHERE {chunk} AND r.outcome = 'valid' AND r.external_id = made.external_id
+            SELECT count(*), min(id), max(id) FROM decided
+            """,  # noqa: S608 (table names of the models, and constants)
+            params,
+        )
+        recognised, rec_min, rec_max = cursor.fetchone()
+        result["recognised"] = recognised
+        result["recognitions"] = [rec_min, rec_max] if recognised else None
+        # Each row made one: found through the unique index of (institution, external id), not
+        # by joining the rows to what the insert returned (no index: quadratic in the chunk).
+        # External ids are unique among a batch's valid rows, so the batch's achievement with
+        # the row's external id is the one just made.
+        cursor.execute(
+            f"""
+            UPDATE {rows} r SET achievement_id = a.id,
+                outcome = CASE a.status WHEN 'recognised' THEN 'recognised' ELSE 'deposited' END
+            FROM {achievements} a
+            WHERE {chunk} AND r.outcome = 'valid'
+              AND a.issuer_institution_id = %(institution)s AND a.external_id = r.external_id
+              AND a.external_id <> '' AND a.batch_id = %(batch)s
             """,  # noqa: S608 (table names of the models, and constants)
             params,
         )
@@ -823,6 +881,7 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
             FROM {achievements} a
             WHERE {chunk} AND r.outcome = 'valid'
               AND a.issuer_institution_id = %(institution)s AND a.external_id = r.external_id
+              AND a.external_id <> ''
             """,  # noqa: S608 (table names of the models, and constants)
             params,
         )
@@ -837,42 +896,6 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
             {**params, "message": str(ROW_MESSAGES["certificate_taken"])},
         )
         result["refused"] = cursor.rowcount
-        # The decisions, the ledger and the pointers of the directly recognised.
-        cursor.execute(
-            f"""
-            WITH decided AS (
-                INSERT INTO {recognitions} (
-                    achievement_id, stage, outcome, status, credits, level_id, field, reason,
-                    decided_by_id, decided_as, decided_at, re_review_note
-                )
-                SELECT r.achievement_id, 'first', 'recognised', 'in_force', r.credits,
-                    %(level)s, %(field)s, '', %(user)s, %(role)s, %(now)s, ''
-                FROM {rows} r WHERE {chunk} AND r.outcome = 'recognised'
-                ORDER BY r.row_number
-                RETURNING id, achievement_id, credits
-            ),
-            pointed AS (
-                UPDATE {achievements} a SET recognition_id = decided.id
-                FROM decided WHERE a.id = decided.achievement_id
-            ),
-            credited AS (
-                INSERT INTO {entries} (
-                    account_id, achievement_id, recognition_id, kind, amount, level_id, field,
-                    note, created_by_id, created_at
-                )
-                SELECT r.account_id, decided.achievement_id, decided.id, 'deposit',
-                    decided.credits, %(level)s, %(field)s, '', %(user)s, %(now)s
-                FROM decided JOIN {rows} r
-                  ON r.achievement_id = decided.achievement_id AND {chunk}
-            )
-            SELECT count(*), min(id), max(id), min(achievement_id), max(achievement_id)
-            FROM decided
-            """,  # noqa: S608 (table names of the models, and constants)
-            params,
-        )
-        recognised, rec_min, rec_max, ach_min, ach_max = cursor.fetchone()
-        result["recognised"] = recognised
-        result["recognitions"] = [rec_min, rec_max] if recognised else None
         # The history: one step each, naming the batch.
         cursor.execute(
             f"""
