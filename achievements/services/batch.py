@@ -258,9 +258,11 @@ def batch_upload(
     mode: str,
     upload,
     source: str = ImportBatch.Source.UPLOAD,
+    enqueue: bool = True,
 ) -> ImportBatch:
-    """Store a clerk's file as a new batch and hand it to a worker (after commit). The same
-    file (by SHA-256) sent again by the institution is refused, naming the earlier batch."""
+    """Store a clerk's file as a new batch and hand it to a worker (after commit; not with
+    ``enqueue=False``, for a caller that works it itself). The same file (by SHA-256) sent
+    again by the institution is refused, naming the earlier batch."""
     _require_sender(acting_user, institution, category)
     _require_mode(mode)
     checked = _check_file(upload, str(getattr(upload, "name", "") or ""))
@@ -288,14 +290,16 @@ def batch_upload(
         batch.file.storage.delete(batch.file.name)
         raise _duplicate_file(institution, checked.sha256) from exc
     audit_record(actor=acting_user, action="batch.upload", target=batch, after=_summary(batch))
-    transaction.on_commit(lambda: _enqueue(batch.pk))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(batch.pk))
     return batch
 
 
 def batch_from_path(
     *, acting_user, institution: Institution, category: AchievementCategory, mode: str, path
 ) -> ImportBatch:
-    """``batch_upload`` for an operator's file on disk (``manage.py import_results``)."""
+    """``batch_upload`` for an operator's file on disk (``manage.py import_results``, which
+    works the batch in its own process: no task is queued, so it needs no broker)."""
     with open(path, "rb") as file:
         upload = UploadedFile(file, name=os.path.basename(path))
         return batch_upload(
@@ -305,6 +309,7 @@ def batch_from_path(
             mode=mode,
             upload=upload,
             source=ImportBatch.Source.COMMAND,
+            enqueue=False,
         )
 
 

@@ -267,3 +267,36 @@ def test_check_ledger_names_a_deposit_forged_into_a_batch(world):
     problems = list(ledger_problems())
     assert len(problems) == 1
     assert f"achievement #{forged.pk}) has no audit event" in problems[0]
+
+
+def is_enqueue(callback) -> bool:
+    """The upload's hand-over to a worker: ``lambda: _enqueue(batch.pk)``."""
+    return callback.__qualname__ == "batch_upload.<locals>.<lambda>" and "_enqueue" in (
+        callback.__code__.co_names
+    )
+
+
+def test_an_operators_file_queues_no_task_a_clerks_upload_does(
+    world, tmp_path, django_capture_on_commit_callbacks
+):
+    """The command works its batch itself, so it needs no broker; an upload goes to a worker."""
+    path = tmp_path / "results.csv"
+    path.write_bytes(csv_file(good_rows(world)).read())
+    with django_capture_on_commit_callbacks() as queued:
+        service.batch_from_path(
+            acting_user=world["clerk"],
+            institution=world["institution"],
+            category=world["category"],
+            mode=ImportBatch.Mode.VALID_ROWS,
+            path=path,
+        )
+    assert not any(is_enqueue(callback) for callback in queued)
+    with django_capture_on_commit_callbacks() as queued:
+        service.batch_upload(
+            acting_user=world["clerk"],
+            institution=world["institution"],
+            category=world["category"],
+            mode=ImportBatch.Mode.VALID_ROWS,
+            upload=csv_file(good_rows(world)[:2]),
+        )
+    assert any(is_enqueue(callback) for callback in queued)

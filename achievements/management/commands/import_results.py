@@ -30,8 +30,8 @@ PROGRESS_SECONDS = 2.0
 # How long one ``batch_run`` goes on before it returns; the command calls it again until the
 # batch is finished (no Celery time limit applies here, so the file is opened once).
 RUN_SECONDS = 3600
-# How long to wait between tries when another worker holds the batch (a Celery worker took the
-# task the service queued when the batch was made).
+# How long to wait between tries when another worker holds the batch (the service queues no
+# task for the command's batch, but ``batches_resume`` may hand an unfinished one to a worker).
 BUSY_SECONDS = 2.0
 # The command speaks English, as the other management commands do (the service's messages
 # are in the portal's language).
@@ -164,7 +164,7 @@ class Command(BaseCommand):
                 if done:
                     return
                 if done is None:
-                    # A Celery worker is working it (the task queued when it was made): wait.
+                    # A Celery worker is working it (batches_resume handed it on): wait.
                     stop.wait(BUSY_SECONDS)
         finally:
             stop.set()
