@@ -94,8 +94,15 @@ rules); in mode `valid` the valid rows are recorded and the refused ones listed 
 errors, in mode `all` one refused row records nothing.
 """
 
-# The answers every endpoint may give besides its success, and the headers they carry.
-AUTH_ANSWERS = {401: schemas.Problem, 403: schemas.Problem, 422: schemas.Problem}
+# The answers every endpoint may give besides its success, and the headers they carry. 400:
+# a request with control characters in its path or query (the portal's input guard,
+# creditbank.inputguard, answers it before the API sees it).
+AUTH_ANSWERS = {
+    400: schemas.Problem,
+    401: schemas.Problem,
+    403: schemas.Problem,
+    422: schemas.Problem,
+}
 RATE_ANSWERS = {429: schemas.Problem}
 PROBLEM_HEADERS = {
     "401": {
