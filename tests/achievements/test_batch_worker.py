@@ -151,8 +151,10 @@ def poll(predicate, within: float, message) -> ImportBatch:
 
 
 def test_a_batch_whose_worker_is_killed_is_finished_by_another_exactly_once(
-    workers, review, monkeypatch
+    reference_data, workers, review, monkeypatch
 ):
+    # reference_data: the levels and categories, which a transactional test run before on the
+    # same xdist worker flushed.
     category = AchievementCategory.objects.active().first()
     RecognitionMandate.objects.create(
         institution=review.institution,
