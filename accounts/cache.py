@@ -113,9 +113,24 @@ def user_changed(user_id: int) -> None:
     """Forget what is cached of user ``user_id`` (roles, learning account, unread notices, the
     to-do total): now, and again when the current transaction commits. Call it after a write
     that changes any of these without ``save()`` or ``delete()`` on the model (``update()``)."""
-    keys = [state_key(user_id), desk_total_key(user_id)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    users_changed([user_id])
+
+
+# Keys dropped per round trip when many people changed at once (a result batch's notices).
+FORGET_BATCH = 1000
+
+
+def users_changed(user_ids) -> None:
+    """``user_changed`` for many people (a set-based write, e.g. one notice to each learner of
+    a result batch), ``FORGET_BATCH`` keys a round trip."""
+    keys = [key for pk in user_ids for key in (state_key(pk), desk_total_key(pk))]
+
+    def forget():
+        for start in range(0, len(keys), FORGET_BATCH):
+            cache.delete_many(keys[start : start + FORGET_BATCH])
+
+    forget()
+    transaction.on_commit(forget, robust=True)
 
 
 def _row_changed(sender, instance, **kwargs):

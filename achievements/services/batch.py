@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,7 +49,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.cache import desk_total_key, state_key
+from accounts.cache import users_changed
 from accounts.identity import IdType
 from accounts.models import Institution, LearnerAccount, Notice
 from accounts.roles import INSTITUTION_CLERK
@@ -75,6 +74,8 @@ from ..models import (
     Recognition,
     RecognitionMandate,
 )
+from .deposits import display_name
+from .review import add_years
 
 logger = logging.getLogger(__name__)
 
@@ -215,13 +216,11 @@ def _check_file(file, name: str) -> _CheckedFile:
     for block in iter(lambda: file.read(1024 * 1024), b""):
         digest.update(block)
     file.seek(0)
-    display = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    display = "".join(c for c in display if unicodedata.category(c)[0] != "C")
     return _CheckedFile(
         ImportBatch.Format.XLSX if workbook else ImportBatch.Format.CSV,
         size,
         digest.hexdigest(),
-        " ".join(display.split())[:FILE_NAME_MAX],
+        display_name(name, max_length=FILE_NAME_MAX),
     )
 
 
@@ -503,17 +502,10 @@ def check_rows(batch: ImportBatch, chunk: list[tuple[int, dict]]) -> list[tuple]
             if obtained and birth_date and obtained < birth_date:
                 errors.append(row_error("obtained_on", "before_birth"))
         obtained = clean["obtained_on"]
-        if years and obtained and _add_years(obtained, years) <= today:
+        if years and obtained and add_years(obtained, years) <= today:
             errors.append(row_error("obtained_on", "validity_ended", years=years))
         checked.append((number, raw, clean, errors, account[0] if account else None))
     return checked
-
-
-def _add_years(day, years: int):
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 STAGED_COLUMNS = (
@@ -957,8 +949,7 @@ def _finish(batch: ImportBatch) -> None:
             before={"status": Status.PROCESSING},
             after={"status": batch.status, "sha256": batch.sha256, **counts(batch)},
         )
-        _forget_users(users)
-        transaction.on_commit(lambda: _forget_users(users), robust=True)
+        users_changed(users)
 
 
 def _notify(batch: ImportBatch) -> list[int]:
@@ -1014,15 +1005,6 @@ def _email_notices(ids: list[int]) -> None:
     emailed = Notice.objects.filter(pk__in=ids).exclude(user__email="")
     for pk in emailed.values_list("pk", flat=True).iterator(chunk_size=2000):
         notice_email.delay(pk)
-
-
-def _forget_users(user_ids: list[int]) -> None:
-    """The cached header state of these learners (their unread count) is stale."""
-    from django.core.cache import cache
-
-    for start in range(0, len(user_ids), 1000):
-        part = user_ids[start : start + 1000]
-        cache.delete_many([key for pk in part for key in (state_key(pk), desk_total_key(pk))])
 
 
 # --- Resuming ----------------------------------------------------------------------------------

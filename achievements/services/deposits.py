@@ -62,7 +62,7 @@ class CheckedFile:
 def evidence_check(upload) -> CheckedFile:
     """Check one uploaded file by its content and size; read nothing else about it."""
     name = str(getattr(upload, "name", "") or "")
-    display = _display_name(name)
+    display = display_name(name)
     size = upload.size or 0
     if size == 0:
         raise InvalidInput(
@@ -93,11 +93,12 @@ def evidence_check(upload) -> CheckedFile:
     return CheckedFile(upload, kind, size, digest.hexdigest(), display)
 
 
-def _display_name(name: str) -> str:
-    """The sender's file name, for display only: no path, no control characters, 120 chars."""
+def display_name(name: str, *, max_length: int = ORIGINAL_NAME_MAX) -> str:
+    """The sender's file name, for display only: no path, no control characters, at most
+    ``max_length`` characters (an evidence file's or a result batch's)."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
-    return " ".join(name.split())[:ORIGINAL_NAME_MAX]
+    return " ".join(name.split())[:max_length]
 
 
 def evidence_used(account: LearnerAccount) -> int:

@@ -214,7 +214,8 @@ def achievement_return(*, acting_user, achievement: Achievement, message: str) -
 # --- The decision -----------------------------------------------------------------------------
 
 
-def _add_years(day: date, years: int) -> date:
+def add_years(day: date, years: int) -> date:
+    """``day`` ``years`` later (29 February becomes 28 February)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -224,7 +225,7 @@ def _add_years(day: date, years: int) -> date:
 def valid_until(achievement: Achievement) -> date | None:
     """The end of the achievement's validity: its category's period from the date obtained."""
     years = achievement.category.validity_years
-    return _add_years(achievement.obtained_on, years) if years else None
+    return add_years(achievement.obtained_on, years) if years else None
 
 
 def _require_still_valid(achievement: Achievement) -> date | None:

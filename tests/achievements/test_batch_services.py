@@ -300,3 +300,15 @@ def test_an_operators_file_queues_no_task_a_clerks_upload_does(
             upload=csv_file(good_rows(world)[:2]),
         )
     assert any(is_enqueue(callback) for callback in queued)
+
+
+def test_the_learners_header_counts_the_batchs_notice_at_once(world, client):
+    """The notices are written set-based (no ``save()`` signal): the batch drops the cached
+    header state of every learner it wrote to."""
+    from tests.conftest import signed_in
+
+    user = world["learner"].user
+    signed_in(client, user)
+    before = client.get("/").context["unread_notices"]  # now cached
+    upload(world, good_rows(world))
+    assert client.get("/").context["unread_notices"] == before + 1
