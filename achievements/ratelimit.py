@@ -7,6 +7,9 @@ Redis's INCR keeps it), so a burst is never split across two clock minutes. alla
 ``ratelimit`` reads allauth's own settings and address logic; this is the few lines we need,
 with the portal's ``client_ip`` (which knows the trusted proxies)."""
 
+import math
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -15,16 +18,29 @@ from creditbank.middleware import client_ip
 WINDOW_SECONDS = 60
 
 
-def consume(request, *, scope: str = "verify", limit: int | None = None) -> bool:
-    """Count one attempt of ``request``'s address; ``False`` when it is over the limit for
-    its current minute. ``add`` and ``incr`` are each atomic in Redis, so concurrent requests
-    are all counted."""
-    limit = settings.CREDITBANK_VERIFY_PER_MINUTE if limit is None else limit
-    key = f"ratelimit:{scope}:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
+def window_consume(key: str, limit: int) -> int | None:
+    """Count one attempt under ``key``: ``None`` while within ``limit`` for its minute, else
+    the seconds until that minute ends (at least 1, for ``Retry-After``). The moment the
+    minute started is kept beside the counter. ``add`` and ``incr`` are each atomic in Redis,
+    so concurrent requests are all counted."""
+    since_key = f"{key}:since"
+    now = time.time()
+    if cache.add(key, 0, timeout=WINDOW_SECONDS):
+        cache.set(since_key, now, timeout=WINDOW_SECONDS)
     try:
         count = cache.incr(key)
     except ValueError:  # it expired between add and incr: the first attempt of a new minute
         cache.add(key, 1, timeout=WINDOW_SECONDS)
+        cache.set(since_key, now, timeout=WINDOW_SECONDS)
         count = 1
-    return count <= limit
+    if count <= limit:
+        return None
+    since = cache.get(since_key) or now
+    return max(1, math.ceil(since + WINDOW_SECONDS - now))
+
+
+def consume(request, *, scope: str = "verify", limit: int | None = None) -> bool:
+    """Count one attempt of ``request``'s address; ``False`` when it is over the limit for
+    its current minute."""
+    limit = settings.CREDITBANK_VERIFY_PER_MINUTE if limit is None else limit
+    return window_consume(f"ratelimit:{scope}:{client_ip(request) or 'unknown'}", limit) is None
