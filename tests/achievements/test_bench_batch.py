@@ -145,6 +145,15 @@ def test_the_benchmark_prints_its_table(monkeypatch, capsys):
     batches = ImportBatch.objects.order_by("pk")
     assert [b.status for b in batches] == ["done"] * 3
     assert [b.rows_read for b in batches] == [40, 40, 30]
+    # (f) and (g) wrote the CSV's committed rows again, then rolled back: the count below holds.
+    written = batches[0].recognised + batches[0].deposited
+    assert (
+        "| (f) the rows (b) committed, written again as achievements alone, median of 1 | "
+        f"{written} |" in out
+    )
+    assert (
+        f"| (g) the same, the table bare (its primary key only), median of 1 | {written} |" in out
+    )
     assert Achievement.objects.filter(batch__in=batches).count() == sum(
         b.recognised + b.deposited for b in batches
     )
