@@ -15,7 +15,8 @@ for the API — in two phases, each made of chunks that commit one by one:
    refused row fails here, having written nothing.
 2. *processing*: the valid rows are committed set-based, ``CREDITBANK_BATCH_CHUNK`` rows a
    transaction: the achievements (``batch`` and ``external_id`` set), and under the centre's mandate
-   (``RecognitionMandate``) for the rows it can recognise — a passed result with credits up to
+   (``RecognitionMandate``, while it is in force: ending it mid-batch sends the later chunks'
+   rows to the first check) for the rows it can recognise — a passed result with credits up to
    the re-review threshold — the recognition in force, the credit deposit and ``valid_until``;
    the others go straight to the first check (``under_review``). Each achievement's history
    names the batch; each chunk writes one audit event citing the range of what it made, which
@@ -30,6 +31,7 @@ connection), and ``batches_resume`` hands an unfinished batch whose lock is free
 again. ``(institution, external_id)`` is unique on achievements: nothing is written twice.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -392,8 +394,12 @@ def _work(batch: ImportBatch, deadline: float) -> bool:
 def _validate_file(batch: ImportBatch, deadline: float) -> bool:
     """Stage the file's rows after ``last_row_read``, a chunk a transaction; ``False`` when
     the time is up first."""
-    with batch.file.open("rb") as file:
-        rows = read_file(file, name=batch.file.name)
+    # The reader closed before the file, when the time is up mid-file: its generators let go of
+    # the file (a CSV's text wrapper is detached) while it is still open.
+    with (
+        batch.file.open("rb") as file,
+        contextlib.closing(read_file(file, name=batch.file.name)) as rows,
+    ):
         for chunk in _chunks(rows, batch.last_row_read):
             _stage(batch, chunk)
             if time.monotonic() > deadline:
@@ -716,6 +722,22 @@ def _recognisable() -> str:
     )"""
 
 
+def _mandate_in_force(batch: ImportBatch) -> RecognitionMandate | None:
+    """The batch's mandate while the centre has not ended it. Read ``FOR SHARE``: ending it
+    (``mandate_end`` locks it for update) waits for the chunk being committed, and the chunks
+    after see it ended — their rows go to the first check instead."""
+    if batch.mandate_id is None:
+        return None
+    with connection.cursor() as cursor:
+        table = RecognitionMandate._meta.db_table
+        cursor.execute(
+            f"SELECT ended_at FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608 (its table)
+            [batch.mandate_id],
+        )
+        (ended_at,) = cursor.fetchone()
+    return batch.mandate if ended_at is None else None
+
+
 def _commit_chunk(batch: ImportBatch) -> bool:
     """Commit the next ``CREDITBANK_BATCH_CHUNK`` valid rows; ``False`` when none is left."""
     with transaction.atomic():
@@ -757,6 +779,7 @@ def _commit_chunk(batch: ImportBatch) -> bool:
                 "deposited": made["deposited"],
                 "unchanged": made["unchanged"],
                 "rows_refused": made["refused"],
+                "mandate": made["mandate"],
                 "achievements": made["achievements"],
                 "recognitions": made["recognitions"],
             },
@@ -772,7 +795,7 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
     entries = CreditEntry._meta.db_table
     events = AchievementEvent._meta.db_table
     homes = AccountHome._meta.db_table
-    mandate = batch.mandate
+    mandate = _mandate_in_force(batch)
     direct = _recognisable() if mandate is not None else "false"
     years = batch.category.validity_years
     valid_until = "NULL::date"
@@ -795,7 +818,13 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
         "field": mandate.field if mandate else "",
         "role": INSTITUTION_CLERK,
     }
-    result = {"recognised": 0, "deposited": 0, "unchanged": 0, "refused": 0}
+    result = {
+        "recognised": 0,
+        "deposited": 0,
+        "unchanged": 0,
+        "refused": 0,
+        "mandate": mandate.pk if mandate else None,
+    }
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [recognitions])
         params["recognition_ids"] = cursor.fetchone()[0]

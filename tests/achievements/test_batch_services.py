@@ -312,3 +312,34 @@ def test_the_learners_header_counts_the_batchs_notice_at_once(world, client):
     before = client.get("/").context["unread_notices"]  # now cached
     upload(world, good_rows(world))
     assert client.get("/").context["unread_notices"] == before + 1
+
+
+def test_a_mandate_ended_mid_batch_stops_recognising_the_chunks_after(world, settings):
+    from achievements.services.mandates import mandate_end
+
+    settings.CREDITBANK_BATCH_CHUNK = 1
+    granted = mandate(world)
+    batch = service.batch_upload(
+        acting_user=world["clerk"],
+        institution=world["institution"],
+        category=world["category"],
+        mode=ImportBatch.Mode.VALID_ROWS,
+        upload=csv_file(good_rows(world)),
+    )
+    # A moment's work a call: one chunk staged or committed, then the time is up.
+    while batch.rows_committed == 0:
+        assert service.batch_run(batch.pk, seconds=1e-9) is False
+        batch.refresh_from_db()
+    assert batch.recognised == 1  # R-1, under the mandate
+    mandate_end(acting_user=world["review"]["centre_admin"], mandate=granted, reason="复核")
+    assert service.batch_run(batch.pk) is True
+    batch.refresh_from_db()
+    assert (batch.status, batch.recognised, batch.deposited) == ("done", 1, 2)
+    statuses = dict(Achievement.objects.filter(batch=batch).values_list("external_id", "status"))
+    assert statuses == {"R-1": "recognised", "R-2": "under_review", "R-3": "under_review"}
+    assert CreditEntry.objects.filter(achievement__batch=batch).count() == 1
+    chunks = AuditEvent.objects.filter(action="batch.commit", object_id=str(batch.pk)).order_by(
+        "pk"
+    )
+    assert [event.summary["after"]["mandate"] for event in chunks] == [granted.pk, None, None]
+    assert list(ledger_problems()) == []
