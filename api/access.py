@@ -46,11 +46,13 @@ def may_make_tokens(user, institution: Institution) -> bool:
 
 def api_token_by_secret(secret: str) -> ApiToken | None:
     """The token in use whose secret is ``secret`` (with its institution and maker), else
-    ``None``: an unknown secret and a revoked token look the same to the caller."""
+    ``None``: an unknown secret and a revoked token look the same to the caller. It carries
+    ``maker_may_act`` (``ApiTokenQuerySet.with_maker_standing``)."""
     if not secret:
         return None
     return (
         ApiToken.objects.active()
+        .with_maker_standing()
         .select_related("institution", "created_by")
         .filter(token_hash=token_hash(secret))
         .first()

@@ -2,7 +2,8 @@
 
 In this order: an unknown or revoked token is 401 (with ``WWW-Authenticate: Bearer``); a token
 over its requests per minute is 429 (with ``Retry-After``); a token whose institution is no
-longer an approved alliance member, or that lacks the scope the endpoint needs, is 403. The
+longer an approved alliance member, whose maker no longer administers the institution (a
+token acts as its maker), or that lacks the scope the endpoint needs, is 403. The
 token's ``last_used_at`` is written at most once a minute (one UPDATE, not one per request).
 """
 
@@ -58,6 +59,9 @@ class TokenAuth(HttpBearer):
         found = api_token_by_secret(token)
         if found is None:
             raise unauthenticated(token_given=True)
+        # A refusal from here on is audited under the token's maker, naming the token
+        # (creditbank.middleware.RefusedAccessAuditMiddleware), not counted as an anonymous one.
+        request.acting_for = (found.created_by, f"API token {found.prefix}…")
         wait = consume(found.pk)
         if wait is not None:
             raise ApiProblem(
@@ -73,6 +77,15 @@ class TokenAuth(HttpBearer):
                 403,
                 "institution_not_member",
                 _("The institution is not an approved member of the alliance now."),
+            )
+        if not found.maker_may_act:
+            raise ApiProblem(
+                403,
+                "token_maker_left",
+                _(
+                    "The administrator who made this token no longer administers the "
+                    "institution, so it no longer works; an administrator must make a new one."
+                ),
             )
         if self.scope is not None and self.scope not in found.scopes:
             raise ApiProblem(

@@ -3,7 +3,8 @@ kept for their idempotency keys.
 
 A token (``ApiToken``) belongs to an institution and is made by one of its administrators; the
 secret is shown once and only its SHA-256 is stored (the secret is 32 random bytes, so a fast
-hash is enough: there is nothing to guess from it). A token is never deleted, only revoked.
+hash is enough: there is nothing to guess from it). A token is never deleted, only revoked. It
+acts as its maker, so it stops working while its maker no longer administers the institution.
 
 An idempotency record (``IdempotencyRecord``) holds, per token and ``Idempotency-Key``, the
 fingerprint of the first request and, once it is answered, its status and body, so that a
@@ -14,10 +15,10 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Institution
+from accounts.models import Institution, InstitutionStaff
 
 TOKEN_PREFIX = "cbk_"  # noqa: S105  (not a secret: what every token starts with)
 # What lists show of a token: the prefix and the first characters of its secret.
@@ -33,6 +34,21 @@ def token_hash(secret: str) -> str:
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
+
+    def with_maker_standing(self):
+        """Each token with ``maker_may_act``: whether the administrator who made it still
+        administers its institution with an account in use. A token acts as its maker (the
+        audit log names them), so it stops working when they leave or lose the role."""
+        administers = InstitutionStaff.objects.filter(
+            institution=OuterRef("institution"),
+            user=OuterRef("created_by"),
+            role=InstitutionStaff.Role.ADMIN,
+        )
+        return self.annotate(
+            maker_may_act=ExpressionWrapper(
+                Q(Exists(administers), created_by__is_active=True), output_field=BooleanField()
+            )
+        )
 
 
 class ApiToken(models.Model):

@@ -30,8 +30,10 @@ def token_list(request, pk):
         del request.session[SHOWN_ONCE]
     else:
         shown = None
-    tokens = institution.api_tokens.select_related("created_by", "revoked_by").order_by(
-        "revoked_at", "-created_at", "-pk"
+    tokens = (
+        institution.api_tokens.with_maker_standing()
+        .select_related("created_by", "revoked_by")
+        .order_by("revoked_at", "-created_at", "-pk")
     )
     context = {
         "institution": institution,

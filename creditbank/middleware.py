@@ -87,7 +87,8 @@ def refused_action(request, status_code: int) -> str | None:
 class RefusedAccessAuditMiddleware:
     """Write an audit event for every request refused (``refused_action``), whatever refused it.
 
-    A signed-in person's refusals are recorded one by one. Those of anonymous visitors are
+    A signed-in person's refusals are recorded one by one, as are those of a request carrying
+    ``acting_for`` (who it acts for, and how they were known). Those of anonymous visitors are
     counted per address and minute (creditbank.refusals): the first is recorded at once, the rest
     are written as one event a minute, so that a flood cannot fill the audit log.
     """
@@ -102,6 +103,12 @@ class RefusedAccessAuditMiddleware:
             return response
         user = getattr(request, "user", None)
         note = f"{request.method} {request.path}"
+        # A request that proved who it acts for otherwise than by a session (an API token sets
+        # ``acting_for``: the token's maker, and which token) is recorded under that person.
+        acting_for = getattr(request, "acting_for", None)
+        if acting_for is not None:
+            user, how = acting_for
+            note += f"; {how}"
         if not getattr(user, "is_authenticated", False):
             try:
                 if not anonymous_refusal_count(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Institution
 from api.models import ApiToken
-from api.services import api_token_revoke
+from api.services import api_token_create, api_token_revoke
 from branches.models import AllianceMembership
 from creditbank.models import AuditEvent
 
@@ -142,3 +142,35 @@ def test_control_characters_get_the_input_guards_400_as_a_problem(world, api_cli
     page = api_client(None).get("/standards/", {"q": "x\x01"})  # the pages keep their 400 page
     assert page.status_code == 400
     assert "problem" not in page["Content-Type"]
+
+
+@pytest.mark.parametrize("change", ["role_removed", "account_disabled"])
+def test_a_token_stops_when_its_maker_no_longer_administers_the_institution(
+    world, api_client, change
+):
+    from accounts.models import InstitutionStaff, User
+    from accounts.services.institutions import institution_staff_remove
+
+    maker = User.objects.create_user(username="second-admin", password="x-long-password-1")
+    staff = InstitutionStaff.objects.create(
+        institution=world.institution, user=maker, role=InstitutionStaff.Role.ADMIN
+    )
+    token, secret = api_token_create(
+        acting_user=maker, institution=world.institution, name="旧系统", scopes=["read_rules"]
+    )
+    others = api_client(world.token("read_rules"))  # made by the administrator who stays
+    client = api_client(secret, **{"Accept-Language": "en"})
+    assert client.get("/api/v1/rules").status_code == 200
+    if change == "role_removed":
+        institution_staff_remove(acting_user=world["institution_admin"], staff=staff)
+    else:
+        User.objects.filter(pk=maker.pk).update(is_active=False)
+    response = client.get("/api/v1/rules")
+    assert response.status_code == 403
+    assert response.json()["code"] == "token_maker_left"
+    assert "no longer administers" in response.json()["detail"]
+    assert others.get("/api/v1/rules").status_code == 200
+    # The refusal is recorded under the token's maker, naming the token, not as anonymous.
+    refused = AuditEvent.objects.get(action="access.refused", object_id="/api/v1/rules")
+    assert refused.actor_id == maker.pk
+    assert f"API token {token.prefix}…" in refused.summary["note"]

@@ -219,3 +219,21 @@ def test_the_list_costs_the_same_queries_for_one_token_or_many(
     make(8)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_list_says_a_token_stopped_when_its_maker_left(world, client_for):
+    from accounts.models import InstitutionStaff, User
+
+    maker = User.objects.create_user(username="left-admin", password="x-long-password-1")
+    InstitutionStaff.objects.create(
+        institution=world.institution, user=maker, role=InstitutionStaff.Role.ADMIN
+    )
+    token, _secret = api_token_create(
+        acting_user=maker, institution=world.institution, name="旧系统", scopes=["read_rules"]
+    )
+    page = client_for("institution_admin").get(list_url(world.institution)).content.decode()
+    assert "Stopped" not in page
+    InstitutionStaff.objects.filter(user=maker).delete()
+    page = client_for("institution_admin").get(list_url(world.institution)).content.decode()
+    assert "Stopped" in page and "no longer administers the institution" in page
+    assert revoke_url(token) in page  # it can still be revoked
