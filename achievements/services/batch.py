@@ -22,7 +22,8 @@ for the API — in two phases, each made of chunks that commit one by one:
    names the batch; each chunk writes one audit event citing the range of what it made, which
    ``check_ledger`` reads as the step that wrote those entries.
 
-Last, each learner gets one notice for the batch, and the audit log the batch's counts.
+Last, each learner gets one notice for the batch, and the audit log the batch's counts. When a
+batch ends, done or failed, its stored file (ID numbers in it) is deleted after the commit.
 
 Every chunk commits with the batch's progress (the last row read, the counters), so a worker
 killed mid-batch leaves it where the last commit did; ``batch_run`` holds a PostgreSQL
@@ -430,6 +431,7 @@ def batch_fail(batch: ImportBatch, reason: str) -> None:
             return
         before = batch.status
         _move(batch, "fail", failure=reason[:500], finished_at=timezone.now())
+        _file_forget_on_commit(batch)
         audit_record(
             actor=batch.created_by,
             action="batch.fail",
@@ -971,6 +973,7 @@ def _finish(batch: ImportBatch) -> None:
             deposited=batch.deposited,
             unchanged=batch.unchanged,
         )
+        _file_forget_on_commit(batch)
         audit_record(
             actor=batch.created_by,
             action="batch.finish",
@@ -1036,12 +1039,38 @@ def _email_notices(ids: list[int]) -> None:
         notice_email.delay(pk)
 
 
+# --- The stored file --------------------------------------------------------------------------
+
+
+def _file_forget_on_commit(batch: ImportBatch) -> None:
+    """Once the batch's end is committed, its stored file goes: it holds the learners' ID
+    numbers, and nothing reads it again (the refused rows keep their own cells, sealed, for
+    the error file; the hash, name and size stay for the duplicate check and the pages)."""
+    if batch.file:
+        transaction.on_commit(lambda: batch_file_forget(batch.pk))
+
+
+def batch_file_forget(batch_id: int) -> None:
+    """Delete a finished batch's stored file, then clear its field: a worker stopped between
+    the two leaves the field set, for ``batches_resume`` to finish the work."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or not batch.is_finished or not batch.file:
+        return
+    batch.file.storage.delete(batch.file.name)
+    ImportBatch.objects.filter(pk=batch_id).update(file="")
+
+
 # --- Resuming ----------------------------------------------------------------------------------
 
 
 def batches_resume() -> int:
     """Hand to a worker every unfinished batch that no worker holds (its worker died); safe to
-    run at any time, since a batch is worked by one worker at a time. Returns how many."""
+    run at any time, since a batch is worked by one worker at a time. Returns how many. The
+    files of finished batches still stored (their worker stopped before deleting them) are
+    deleted."""
+    finished = ImportBatch.objects.filter(status__in=[Status.DONE, Status.FAILED])
+    for pk in finished.exclude(file="").values_list("pk", flat=True):
+        batch_file_forget(pk)
     handed = 0
     unfinished = ImportBatch.objects.filter(
         status__in=[Status.UPLOADED, Status.VALIDATING, Status.PROCESSING]

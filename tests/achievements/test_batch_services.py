@@ -343,3 +343,49 @@ def test_a_mandate_ended_mid_batch_stops_recognising_the_chunks_after(world, set
     )
     assert [event.summary["after"]["mandate"] for event in chunks] == [granted.pk, None, None]
     assert list(ledger_problems()) == []
+
+
+def sent(world, rows, mode=ImportBatch.Mode.VALID_ROWS):
+    return service.batch_upload(
+        acting_user=world["clerk"],
+        institution=world["institution"],
+        category=world["category"],
+        mode=mode,
+        upload=csv_file(rows),
+    )
+
+
+@pytest.mark.parametrize("mode", ["valid", "all"])
+def test_a_finished_batchs_file_is_deleted_after_the_commit(
+    world, mode, django_capture_on_commit_callbacks
+):
+    rows = good_rows(world) + [["R-9", "", "A-0000", "某人", "课程", "2024-06-30", "85", "2"]]
+    batch = sent(world, rows, mode=mode)
+    name, storage = batch.file.name, batch.file.storage
+    assert name and storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert service.batch_run(batch.pk) is True
+    batch.refresh_from_db()
+    assert batch.status == ("done" if mode == "valid" else "failed")
+    assert batch.file.name == "" and not storage.exists(name)
+    # What the pages and the duplicate check read stays; the refused row keeps its cells.
+    assert batch.sha256 and batch.file_name == "results.csv" and batch.file_size > 0
+    refused = ImportRow.objects.get(batch=batch, outcome=ImportRow.Outcome.REFUSED)
+    assert service.unseal_raw(refused.raw_sealed)["external_id"] == "R-9"
+
+
+def test_a_file_left_by_a_stopped_worker_is_deleted_by_the_resume_sweep(world, monkeypatch):
+    handed = []
+    monkeypatch.setattr(service, "_enqueue", handed.append)
+    batch = sent(world, good_rows(world))
+    name, storage = batch.file.name, batch.file.storage
+    assert service.batch_run(batch.pk) is True  # the test's transaction never commits: kept
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.file.name == name and storage.exists(name)
+    unfinished = sent(world, [["R-5", *good_rows(world)[0][1:]]])
+    assert service.batches_resume() == 1
+    assert handed == [unfinished.pk]
+    batch.refresh_from_db()
+    assert batch.file.name == "" and not storage.exists(name)
+    unfinished.refresh_from_db()
+    assert unfinished.file and unfinished.file.storage.exists(unfinished.file.name)
