@@ -28,6 +28,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
 from accounts.models import Institution
+from achievements.batch.normalise import stored_errors
 from achievements.models import AchievementCategory, ImportBatch, ImportRow, UnitStandard
 from achievements.services.batch import COUNTERS, batch_push
 from conversion.models import Course
@@ -85,8 +86,9 @@ seconds), and at most {rows} results per request.
 
 **Errors** are `application/problem+json` (RFC 9457): `type`, `title`, `detail`, `status`,
 `code` and `errors` (the fields at fault: `field`, `code`, `message`). Messages are in Chinese,
-or in English with `Accept-Language: en`. Codes: `unauthenticated`, `scope`,
-`institution_not_member`, `rate_limited`, `idempotency_key_missing`, `idempotency_key_in_use`,
+or in English with `Accept-Language: en`, whatever the language the results were sent in.
+Codes: `unauthenticated`, `scope`, `institution_not_member`, `token_maker_left` (the
+administrator who made the token no longer administers the institution), `rate_limited`, `idempotency_key_missing`, `idempotency_key_in_use`,
 `idempotency_key_reused`, `invalid`, `malformed`, `too_large`, `not_found`, `not_allowed`.
 
 **Results** are checked row by row as an uploaded file's rows are (the same columns and
@@ -247,7 +249,7 @@ def _batch_answer(batch: ImportBatch) -> dict:
                 "row": number,
                 "external_id": external_id,
                 "outcome": outcome,
-                "errors": [field_error(*error) for error in errors or ()],
+                "errors": [field_error(*error) for error in stored_errors(errors)],
             }
             for number, outcome, external_id, errors in rows.values_list(
                 "row_number", "outcome", "external_id", "errors"

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from ..models import ImportBatch, ImportRow
 from ..services.batch import unseal_raw
-from .normalise import COLUMNS
+from .normalise import COLUMNS, stored_errors
 from .reader import DATA_SHEET, HEADINGS, TEXT_COLUMNS
 
 # The two columns after the template's, Chinese in every language as the headings are.
@@ -36,10 +36,10 @@ _SEALED_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?")
 
 
 def error_lines(errors) -> str:
-    """A refused row's errors (``[[column, code, message], ...]``), one a line, each after
-    its column's heading: ``成绩：……``."""
+    """A refused row's errors (as staged: ``normalise.stored_errors``), one a line in the
+    active language, each after its column's heading: ``成绩：……``."""
     lines = []
-    for column, _code, message in errors or ():
+    for column, _code, message in stored_errors(errors):
         heading = HEADINGS.get(column)
         lines.append(f"{heading}：{message}" if heading else str(message))
     return "\n".join(lines)

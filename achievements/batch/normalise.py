@@ -47,7 +47,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from stdnum import luhn
 from stdnum.cn import ric
@@ -196,19 +196,68 @@ MESSAGES = {
 
 class RowError(Exception):
     """What is wrong with one cell of a row: ``field`` is its column (a key of ``COLUMNS``),
-    ``message`` says what to fix, in the language active when the error was made, and ``code``
-    names the rule (for tests and the API)."""
+    ``code`` names the rule (for tests and the API), and ``render`` says what to fix in the
+    active language. ``message`` is that in the language active when the error was made;
+    ``texts`` renders it again in each of the site's languages — what a staged row keeps, so
+    that the clerk's page, the error file and the API speak their reader's language."""
 
-    def __init__(self, field: str, message, code: str = "invalid"):
+    def __init__(self, field: str, render: Callable[[], str], code: str = "invalid"):
         self.field = field
-        self.message = str(message)
         self.code = code
+        self._render = render
+        self.message = str(render())
         super().__init__(f"{field}: {self.message}")
+
+    @classmethod
+    def of(cls, field: str, code: str, message, **params) -> "RowError":
+        """The error ``code`` of a catalogue (a lazy ``message``, with %-style ``params``)."""
+
+        def render() -> str:
+            text = str(message)
+            return text % params if params else text
+
+        return cls(field, render, code)
+
+    @classmethod
+    def raised_by(cls, field: str, call: Callable[[], object], error: Exception) -> "RowError":
+        """The refusal ``call()`` raised (``error``: a service's ``InvalidInput`` or Django's
+        ``ValidationError``), rendered again in another language by calling it again."""
+
+        def render() -> str:
+            try:
+                call()
+            except InvalidInput as again:
+                return str(again.message)
+            except ValidationError as again:
+                return again.messages[0]
+            return ""  # cannot happen: the call is pure
+
+        return cls(field, render, getattr(error, "code", None) or "invalid")
+
+    def texts(self) -> dict[str, str]:
+        """The message in each of ``settings.LANGUAGES``, by language code."""
+        texts = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                texts[language] = str(self._render())
+        return texts
+
+
+def stored_errors(errors) -> list[tuple[str, str, str]]:
+    """A staged row's errors (``[[column, code, texts by language], ...]``) as ``(column, code,
+    message)`` in the active language, else the default one; a message staged as plain text
+    (before the texts were kept) is shown as it is."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    shown = []
+    for column, code, texts in errors or ():
+        if isinstance(texts, dict):
+            texts = texts.get(language) or texts.get(settings.LANGUAGE_CODE) or ""
+        shown.append((column, code, str(texts)))
+    return shown
 
 
 def _refuse(field: str, code: str, **params) -> RowError:
-    message = str(MESSAGES[code])
-    return RowError(field, message % params if params else message, code)
+    return RowError.of(field, code, MESSAGES[code], **params)
 
 
 # --- Cells as text -----------------------------------------------------------------------------
@@ -275,7 +324,9 @@ def _clean(text: str, *, field: str, max_length: int) -> str:
     try:
         return clean_text(text, field=field, max_length=max_length)
     except InvalidInput as exc:
-        raise RowError(field, exc.message, exc.code) from None
+        raise RowError.raised_by(
+            field, lambda: clean_text(text, field=field, max_length=max_length), exc
+        ) from None
 
 
 def text(value, *, field: str, max_length: int) -> str:
@@ -329,10 +380,11 @@ def name(value) -> str:
 
 
 def _name(value) -> str:
+    text = half_width(cell_text(value, "name"))
     try:
-        return clean_real_name(half_width(cell_text(value, "name")))
+        return clean_real_name(text)
     except ValidationError as exc:
-        raise RowError("name", exc.messages[0], exc.code or "invalid") from None
+        raise RowError.raised_by("name", lambda: clean_real_name(text), exc) from None
 
 
 _name_memo = _memo(_name)
@@ -391,7 +443,10 @@ def id_number(value) -> str:
     try:
         number, _birth_date = clean_id_number(IdType.RESIDENT_ID, number)
     except ValidationError as exc:
-        raise RowError(field, exc.messages[0], exc.code or "invalid") from None
+        given = number
+        raise RowError.raised_by(
+            field, lambda: clean_id_number(IdType.RESIDENT_ID, given), exc
+        ) from None
     return number
 
 
@@ -567,12 +622,13 @@ def credits(value) -> Decimal:
 
 def _credits(value) -> Decimal:
     number = _decimal(value, ("学分",))
+    given = number if number is not None else str(value)
     try:
-        number = credit_check(
-            number if number is not None else str(value), field="credits", minimum=Decimal(0)
-        )
+        number = credit_check(given, field="credits", minimum=Decimal(0))
     except InvalidInput as exc:
-        raise RowError("credits", exc.message, exc.code) from None
+        raise RowError.raised_by(
+            "credits", lambda: credit_check(given, field="credits", minimum=Decimal(0)), exc
+        ) from None
     return number.quantize(CREDIT_STEP)
 
 

@@ -256,7 +256,8 @@ class ImportRow(models.Model):
     hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=1, null=True, blank=True)
     certificate_number = models.CharField(_("certificate number"), max_length=64, blank=True)
     # A refused row: its cells as read, encrypted (``creditbank.pii``: they may hold an ID
-    # number), for the error file; and what to fix, as ``[[column, message], ...]``.
+    # number), for the error file; and what to fix, as ``[[column, code, {language: message}],
+    # ...]`` (``batch.normalise.stored_errors`` reads it in the reader's language).
     raw_sealed = models.TextField(_("cells (encrypted)"), blank=True, editable=False)
     errors = models.JSONField(_("errors"), null=True, blank=True)
     achievement = models.ForeignKey(

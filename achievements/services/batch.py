@@ -121,8 +121,12 @@ ROW_MESSAGES = {
 
 
 def row_error(field: str, code: str, **params) -> RowError:
-    message = str(ROW_MESSAGES[code])
-    return RowError(field, message % params if params else message, code)
+    return RowError.of(field, code, ROW_MESSAGES[code], **params)
+
+
+def _texts_json(code: str, **params) -> str:
+    """``ROW_MESSAGES[code]`` in each language, as the JSON a staged error keeps."""
+    return json.dumps(RowError.of("", code, ROW_MESSAGES[code], **params).texts())
 
 
 # --- Who may send a batch ----------------------------------------------------------------------
@@ -565,7 +569,7 @@ def _staged(batch_id: int, number: int, raw, clean, errors, account_id) -> tuple
             None,
             "",
             seal_raw(raw),
-            json.dumps([[e.field, e.code, e.message] for e in errors], ensure_ascii=False),
+            json.dumps([[e.field, e.code, e.texts()] for e in errors], ensure_ascii=False),
         )
     return (
         batch_id,
@@ -616,13 +620,14 @@ def _set_checks(batch: ImportBatch) -> None:
     achievements = Achievement._meta.db_table
     # "<> ''" on the achievement's side lets the lookups use the partial unique indexes
     # (external id, certificate number per institution), whatever the planner's statistics.
-    refuse = "outcome = 'refused', errors = COALESCE(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(%s, %s, replace(%s, '{row}', first::text)))"  # noqa: E501
+    # The messages in each language (JSON), the row's place marked "{row}" in them.
+    refuse = "outcome = 'refused', errors = COALESCE(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(%s, %s, replace(%s, '{row}', first::text)::jsonb))"  # noqa: E501
     with connection.cursor() as cursor:
         for column, code in (
             ("external_id", "external_id_repeated"),
             ("certificate_number", "certificate_repeated"),
         ):
-            message = str(ROW_MESSAGES[code]) % {"row": 999_999_999}
+            message = _texts_json(code, row=999_999_999)
             cursor.execute(
                 f"""
                 WITH firsts AS (
@@ -656,7 +661,7 @@ def _set_checks(batch: ImportBatch) -> None:
             [
                 "certificate_number",
                 "certificate_taken",
-                str(ROW_MESSAGES["certificate_taken"]),
+                _texts_json("certificate_taken"),
                 batch.pk,
                 batch.institution_id,
             ],
@@ -918,10 +923,10 @@ def _commit_rows(batch: ImportBatch, first: int, last: int) -> dict:
             f"""
             UPDATE {rows} r SET outcome = 'refused',
                 errors = jsonb_build_array(jsonb_build_array(
-                    'certificate_number', 'certificate_taken', %(message)s))
+                    'certificate_number', 'certificate_taken', %(message)s::jsonb))
             WHERE {chunk} AND r.outcome = 'valid'
             """,  # noqa: S608 (table names of the models, and constants)
-            {**params, "message": str(ROW_MESSAGES["certificate_taken"])},
+            {**params, "message": _texts_json("certificate_taken")},
         )
         result["refused"] = cursor.rowcount
         # The history: one step each, naming the batch.

@@ -33,6 +33,7 @@ from ..access import (
     sender_mandates,
 )
 from ..batch.errors import write_refused_xlsx
+from ..batch.normalise import stored_errors
 from ..batch.reader import DATA_SHEET, HEADINGS, REQUIRED_HEADINGS, template_xlsx
 from ..forms.batch import BatchUploadForm
 from ..models import ImportBatch, ImportRow
@@ -145,7 +146,7 @@ def _refused_page(request, batch: ImportBatch):
             "external_id": row.external_id,
             "errors": [
                 {"heading": HEADINGS.get(column, ""), "message": message}
-                for column, _code, message in row.errors or ()
+                for column, _code, message in stored_errors(row.errors)
             ],
         }
         for row in page

@@ -8,11 +8,13 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from accounts.models import InstitutionStaff
 from achievements.batch import reader
 from achievements.batch.errors import ERRORS_HEADING, ROW_HEADING
+from achievements.batch.normalise import stored_errors
 from achievements.models import (
     Achievement,
     AchievementCategory,
@@ -130,8 +132,8 @@ def test_the_clerk_sends_good_and_bad_rows_and_reads_the_counts_and_what_to_fix(
     assert [line["number"] for line in refused.lines] == [5, 6]
     assert [line["external_id"] for line in refused.lines] == ["R-9", "R-10"]
     for row in ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.REFUSED):
-        for _column, _code, message in row.errors:
-            assert message in html
+        for _column, _code, message in stored_errors(row.errors):
+            assert escape(message) in html
     assert "身份证号码" in html and "姓名" in html  # the headings of the columns to fix
     # The page never shows an ID number, the rounded one included.
     for number in (world["id"], world["other_id"], "5.00102E+17"):
@@ -221,7 +223,7 @@ def test_the_refused_rows_file_holds_exactly_them_with_their_errors_and_reads_ag
     assert [row[len(headings)] for row in table[1:]] == [5, 6]
     refused = {r.row_number: r for r in ImportRow.objects.filter(batch=batch, outcome="refused")}
     for row in table[1:]:
-        errors = refused[row[len(headings)]].errors
+        errors = stored_errors(refused[row[len(headings)]].errors)
         assert row[-1] == "\n".join(f"{reader.HEADINGS[c]}：{m}" for c, _code, m in errors)
     assert [row[0] for row in table[1:]] == ["R-9", "R-10"]
     assert table[1][1] == "5.00102E+17" and table[2][1] == world["id"]  # as they were sent
@@ -442,3 +444,22 @@ def test_the_clerks_navigation_and_deposit_pages_lead_to_the_batches(client, wor
         assert f'href="{LIST}"' in client.get(reverse(page)).content.decode(), page
     signed_in(client, world["review"]["learner"])
     assert f'href="{LIST}"' not in client.get(reverse("accounts:desk")).content.decode()
+
+
+def test_what_to_fix_is_shown_in_the_readers_language_whatever_the_workers(client, world, send):
+    # The worker stages in the default language (Chinese); each reader sees their own.
+    signed_in(client, world["clerk"])
+    send(good_rows(world) + bad_rows(world) + [good_rows(world)[0]])  # R-1 (row 2) again
+    batch = ImportBatch.objects.get()
+    english = client.get(detail_of(batch)).content.decode()
+    assert "The name does not match the learning account" in english
+    assert "Row 2 has the same external identifier" in english
+    assert "姓名与学习账户" not in english
+    client.cookies["creditbank_language"] = "zh-hans"
+    chinese = client.get(detail_of(batch)).content.decode()
+    assert "姓名与学习账户" in chinese and "第 2 行的外部编号与此相同" in chinese
+    assert "Row 2 has the same" not in chinese
+    refused = client.get(reverse("achievements:batch_refused", args=[batch.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(refused.streaming_content)))[reader.DATA_SHEET]
+    messages = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert any("姓名与学习账户" in message for message in messages)

@@ -116,7 +116,7 @@ def test_valid_rows_only_records_the_good_rows_and_lists_the_refused(world, tmp_
     assert batch.mode == ImportBatch.Mode.VALID_ROWS
     assert (batch.status, batch.rows_refused, batch.rows_committed) == ("done", 1, 3)
     assert "Refused rows (1), what to fix:" in out
-    assert "  row 5, 姓名: " in out
+    assert "  row 5, 姓名: 姓名与学习账户的姓名不一致，请核对。\n" in out
 
 
 def test_a_failed_batch_exits_non_zero_with_its_reason(world, tmp_path):

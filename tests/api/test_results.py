@@ -93,6 +93,19 @@ def test_errors_speak_english_when_asked(world, api_client):
     assert response["Content-Language"] == "en"
 
 
+def test_a_batchs_errors_are_read_in_the_readers_language_not_the_senders(world, api_client):
+    secret = world.token("push_results")
+    rows = [world.row("R-1", obtained_on="2099-01-01")]
+    sent = push(world, api_client, rows, secret=secret)  # in Chinese, the default
+    assert sent.json()["rows"][0]["errors"][0]["message"] == "取得日期不能晚于今天。"
+    read = api_client(secret, **{"Accept-Language": "en"}).get(
+        f"/api/v1/results/{sent.json()['reference']}"
+    )
+    assert read.json()["rows"][0]["errors"][0]["message"] == (
+        "The date obtained cannot be in the future."
+    )
+
+
 def test_all_or_nothing_records_nothing_when_a_row_is_refused(world, api_client):
     rows = [world.row("R-1"), world.row("R-2", result="很好")]
     response = push(world, api_client, rows, mode="all")

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.models import Institution, InstitutionStaff
+from achievements.batch.normalise import stored_errors
 from achievements.batch.reader import HEADINGS
 from achievements.models import AchievementCategory, ImportBatch, ImportRow
 from achievements.services.batch import batch_from_path, batch_run, counts
@@ -206,7 +207,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Refused rows ({total:,}), what to fix:")
         for row in refused.order_by("row_number")[:REFUSED_SHOWN]:
-            for column, _code, message in row.errors or []:
+            for column, _code, message in stored_errors(row.errors):
                 heading = HEADINGS.get(column, column)
                 self.stdout.write(f"  row {row.row_number}, {heading}: {message}")
         if total > REFUSED_SHOWN:
