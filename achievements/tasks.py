@@ -57,7 +57,9 @@ def batch_run_task(batch_id: int) -> str:
     except Exception:
         logger.exception("result batch %s stopped", batch_id)
         batch = ImportBatch.objects.get(pk=batch_id)
-        batch_fail(batch, _("An error stopped the batch. Please send the file again later."))
+        batch_fail(
+            batch, lambda: _("An error stopped the batch. Please send the file again later.")
+        )
         return "failed"
     if done is False:
         batch_run_task.delay(batch_id)

@@ -88,8 +88,9 @@ seconds), and at most {rows} results per request.
 `code` and `errors` (the fields at fault: `field`, `code`, `message`). Messages are in Chinese,
 or in English with `Accept-Language: en`, whatever the language the results were sent in.
 Codes: `unauthenticated`, `scope`, `institution_not_member`, `token_maker_left` (the
-administrator who made the token no longer administers the institution), `rate_limited`, `idempotency_key_missing`, `idempotency_key_in_use`,
-`idempotency_key_reused`, `invalid`, `malformed`, `too_large`, `not_found`, `not_allowed`.
+administrator who made the token no longer administers the institution), `rate_limited`,
+`idempotency_key_missing`, `idempotency_key_in_use`, `idempotency_key_reused`, `invalid`,
+`malformed`, `too_large`, `not_found`, `not_allowed`.
 
 **Results** are checked row by row as an uploaded file's rows are (the same columns and
 rules); in mode `valid` the valid rows are recorded and the refused ones listed with their
@@ -242,7 +243,7 @@ def _batch_answer(batch: ImportBatch) -> dict:
         "category": batch.category.code,
         "created_at": batch.created_at.isoformat(),
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
-        "failure": batch.failure,
+        "failure": batch.failure_shown,
         "counts": {name: getattr(batch, name) for name in COUNTERS},
         "rows": [
             {

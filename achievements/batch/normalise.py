@@ -47,7 +47,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from stdnum import luhn
 from stdnum.cn import ric
@@ -57,6 +57,7 @@ from accounts.identity import PROVINCES as ID_PROVINCES
 from accounts.identity import IdType, clean_id_number, clean_real_name, normalise_id_number
 from accounts.services.learners import account_number_is_valid
 from creditbank.errors import InvalidInput
+from creditbank.languages import in_active_language, in_each_language
 from creditbank.text import clean_text
 
 from ..credits import CREDIT_STEP, credit_check
@@ -236,24 +237,13 @@ class RowError(Exception):
 
     def texts(self) -> dict[str, str]:
         """The message in each of ``settings.LANGUAGES``, by language code."""
-        texts = {}
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                texts[language] = str(self._render())
-        return texts
+        return in_each_language(self._render)
 
 
 def stored_errors(errors) -> list[tuple[str, str, str]]:
     """A staged row's errors (``[[column, code, texts by language], ...]``) as ``(column, code,
-    message)`` in the active language, else the default one; a message staged as plain text
-    (before the texts were kept) is shown as it is."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    shown = []
-    for column, code, texts in errors or ():
-        if isinstance(texts, dict):
-            texts = texts.get(language) or texts.get(settings.LANGUAGE_CODE) or ""
-        shown.append((column, code, str(texts)))
-    return shown
+    message)`` in the active language (``creditbank.languages.in_active_language``)."""
+    return [(column, code, in_active_language(texts)) for column, code, texts in errors or ()]
 
 
 def _refuse(field: str, code: str, **params) -> RowError:

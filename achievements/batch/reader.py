@@ -20,7 +20,7 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -75,12 +75,38 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 ENCODING_NAMES = "UTF-8, GB18030"
 
 
-class FileError(Exception):
-    """The file as a whole cannot be read; ``message`` says why, for the clerk."""
+class Extent:
+    """How far a reader has got through its file, for the progress bar: a CSV by the bytes
+    read (its text wrapper reads ahead in pieces of a few kilobytes), a workbook by the rows of
+    its sheet. The reader fills it in as it opens the file."""
 
-    def __init__(self, message):
-        self.message = str(message)
+    def __init__(self):
+        self.position: Callable[[], float] | None = None
+        self.rows = 0
+
+    def fraction(self, last_row: int) -> float | None:
+        """The share read, 0 to 1, when the row numbered ``last_row`` has been read; ``None``
+        when it cannot be told."""
+        if self.rows:
+            return min(1.0, last_row / self.rows)
+        if self.position is not None:
+            return min(1.0, self.position())
+        return None
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read; ``message`` says why, for the clerk, in the language
+    active when it was raised, and ``render`` says it again in the active one (a failed batch
+    keeps it in each language). ``template`` is a lazy message, ``params`` its %-style ones."""
+
+    def __init__(self, template, params: dict | None = None):
+        self._template, self._params = template, params
+        self.message = self.render()
         super().__init__(self.message)
+
+    def render(self) -> str:
+        text = str(self._template)
+        return text % self._params if self._params else text
 
 
 def heading_form(value) -> str:
@@ -121,8 +147,8 @@ def _header(cells: Sequence) -> dict[int, str]:
             continue
         if key in positions.values():
             raise FileError(
-                _("The column %(heading)s appears twice in the header row.")
-                % {"heading": HEADINGS[key]}
+                gettext_lazy("The column %(heading)s appears twice in the header row."),
+                {"heading": HEADINGS[key]},
             )
         positions[position] = key
     return positions
@@ -157,13 +183,13 @@ def read_rows(rows: Iterable[tuple[int, Sequence]]) -> Iterator[tuple[int, dict]
             break
     if header is None:
         if looked == 0:
-            raise FileError(_("The file has no rows."))
+            raise FileError(gettext_lazy("The file has no rows."))
         raise FileError(
-            _(
+            gettext_lazy(
                 "The header row was not found: the first rows lack the columns %(missing)s. "
                 "Use the headings of the template."
-            )
-            % {"missing": ", ".join(_missing(best.values()))}
+            ),
+            {"missing": ", ".join(_missing(best.values()))},
         )
     columns = list(header.items())
     for number, cells in rows:
@@ -191,9 +217,9 @@ def csv_encoding(file) -> str:
     sample = file.read(ENCODING_SAMPLE)
     file.seek(0)
     if sample.startswith(b"PK\x03\x04"):
-        raise FileError(_("This file is a workbook, not a CSV file: upload it as XLSX."))
+        raise FileError(gettext_lazy("This file is a workbook, not a CSV file: upload it as XLSX."))
     if b"\x00" in sample:
-        raise FileError(_("This is not a text file: upload the results as CSV or XLSX."))
+        raise FileError(gettext_lazy("This is not a text file: upload the results as CSV or XLSX."))
     final = len(sample) < ENCODING_SAMPLE
     for encoding in CSV_ENCODINGS:
         try:
@@ -202,19 +228,23 @@ def csv_encoding(file) -> str:
             continue
         return encoding
     raise FileError(
-        _(
+        gettext_lazy(
             "The file's text encoding is not one we can read (we tried %(encodings)s). Save it "
             "from Excel as “CSV UTF-8”, or upload it as XLSX."
-        )
-        % {"encodings": ENCODING_NAMES}
+        ),
+        {"encodings": ENCODING_NAMES},
     )
 
 
-def read_csv(file) -> Iterator[tuple[int, dict]]:
+def read_csv(file, extent: Extent | None = None) -> Iterator[tuple[int, dict]]:
     """The rows of a CSV file. ``file`` is a seekable binary file; it is read in pieces and
     left open (the caller owns it). Bytes past the sample that are not text in the chosen
     encoding are a ``FileError`` naming their row, raised when the reading gets there."""
     encoding = csv_encoding(file)
+    if extent is not None:
+        size = file.seek(0, os.SEEK_END) or 1
+        file.seek(0)
+        extent.position = lambda: file.tell() / size
     text = io.TextIOWrapper(file, encoding=encoding, errors="strict", newline="")
     read = [0]  # the number of the last row read, for the messages
     undecodable = False
@@ -224,8 +254,8 @@ def read_csv(file) -> Iterator[tuple[int, dict]]:
         undecodable = True
     except csv.Error:
         raise FileError(
-            _("Row %(row)d of the CSV file cannot be read: check its quotation marks.")
-            % {"row": read[0] + 1}
+            gettext_lazy("Row %(row)d of the CSV file cannot be read: check its quotation marks."),
+            {"row": read[0] + 1},
         ) from None
     finally:
         # The wrapper would close ``file`` when it goes; the caller closes it.
@@ -234,11 +264,11 @@ def read_csv(file) -> Iterator[tuple[int, dict]]:
         # The decoder reads ahead of the rows; read again to find the row the bytes are in.
         row = _first_undecodable_row(file, encoding)
         raise FileError(
-            _(
+            gettext_lazy(
                 "After row %(row)d the file is no longer %(encoding)s text. Save the whole "
                 "file in one encoding (“CSV UTF-8” from Excel) and upload it again."
-            )
-            % {"row": row - 1, "encoding": "GB18030" if encoding == "gb18030" else "UTF-8"}
+            ),
+            {"row": row - 1, "encoding": "GB18030" if encoding == "gb18030" else "UTF-8"},
         )
 
 
@@ -267,7 +297,7 @@ def _first_undecodable_row(file, encoding: str) -> int:
 # --- XLSX --------------------------------------------------------------------------------------
 
 
-def read_xlsx(source) -> Iterator[tuple[int, dict]]:
+def read_xlsx(source, extent: Extent | None = None) -> Iterator[tuple[int, dict]]:
     """The rows of a workbook's sheet named ``DATA_SHEET``, else of its first worksheet.
     ``source`` is a path or a binary file (calamine reads XLSX, XLS and ODS alike)."""
     try:
@@ -279,11 +309,15 @@ def read_xlsx(source) -> Iterator[tuple[int, dict]]:
             sheet = workbook.get_sheet_by_name(_data_sheet(workbook))
             # From the sheet's first row (A1), blank rows above the data included.
             rows = sheet.iter_rows()
+            if extent is not None and sheet.end is not None:
+                extent.rows = sheet.end[0] + 1
         finally:
             workbook.close()  # the sheet's cells are loaded: the file's bytes can go
     except CalamineError:
         raise FileError(
-            _("This file cannot be read as an XLSX workbook. Save it again from Excel as XLSX.")
+            gettext_lazy(
+                "This file cannot be read as an XLSX workbook. Save it again from Excel as XLSX."
+            )
         ) from None
     yield from read_rows(enumerate(rows, start=1))
 
@@ -294,20 +328,20 @@ def _data_sheet(workbook) -> str:
     for sheet in workbook.sheets_metadata:
         if sheet.typ == SheetTypeEnum.WorkSheet:
             return sheet.name
-    raise FileError(_("This workbook has no worksheet."))
+    raise FileError(gettext_lazy("This workbook has no worksheet."))
 
 
-def read_file(file, *, name: str) -> Iterator[tuple[int, dict]]:
+def read_file(file, *, name: str, extent: Extent | None = None) -> Iterator[tuple[int, dict]]:
     """The rows of an uploaded file, by its content: a ZIP (XLSX) or an OLE file (XLS) is a
     workbook, anything else is read as CSV. ``name`` is the sender's file name, used only to
-    refuse what is neither."""
+    refuse what is neither; ``extent``, if given, is filled in to tell how far the reading is."""
     head = file.read(8)
     file.seek(0)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return read_xlsx(file)
+        return read_xlsx(file, extent)
     if name.lower().endswith((".xlsx", ".xls", ".xlsm")):
-        return read_xlsx(file)  # calamine says what is wrong with it
-    return read_csv(file)
+        return read_xlsx(file, extent)  # calamine says what is wrong with it
+    return read_csv(file, extent)
 
 
 # --- The template ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Institution
+from creditbank.languages import in_active_language
 
 from ..credits import CREDIT_DIGITS, CREDIT_PLACES
 from .standards import AchievementCategory, QualificationLevel
@@ -163,8 +164,12 @@ class ImportBatch(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     failure = models.CharField(_("reason"), max_length=500, blank=True)
-    # Progress: the last row staged (resumption starts after it) and the counters.
+    # The reason in each language (creditbank.languages), shown in the reader's.
+    failure_texts = models.JSONField(_("reason in each language"), default=dict, blank=True)
+    # Progress: the last row staged (resumption starts after it), how much of the file that is
+    # (in thousandths: the bytes of a CSV, the rows of a workbook's sheet) and the counters.
     last_row_read = models.PositiveIntegerField(_("last row read"), default=0)
+    read_permille = models.PositiveSmallIntegerField(_("share of the file read (‰)"), default=0)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
     rows_refused = models.PositiveIntegerField(_("refused rows"), default=0)
@@ -206,6 +211,11 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def failure_shown(self) -> str:
+        """Why the batch failed, in the active language."""
+        return in_active_language(self.failure_texts) or self.failure
 
 
 # action → (statuses it may start from, status it leads to).

@@ -38,7 +38,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -62,10 +62,11 @@ from branches.selectors import is_alliance_member
 from creditbank import pii
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
+from creditbank.languages import in_each_language
 
 from ..access import batch_sender_institutions
 from ..batch.normalise import COLUMNS, RowError, normalise_row
-from ..batch.reader import FileError, read_file
+from ..batch.reader import Extent, FileError, read_file
 from ..models import (
     BATCH_TRANSITIONS,
     Achievement,
@@ -381,7 +382,7 @@ def _work(batch: ImportBatch, deadline: float) -> bool:
         try:
             done = _validate_file(batch, deadline)
         except FileError as error:
-            batch_fail(batch, error.message)
+            batch_fail(batch, error.render)
             return True
         if not done:
             return False
@@ -401,12 +402,13 @@ def _validate_file(batch: ImportBatch, deadline: float) -> bool:
     the time is up first."""
     # The reader closed before the file, when the time is up mid-file: its generators let go of
     # the file (a CSV's text wrapper is detached) while it is still open.
+    extent = Extent()
     with (
         batch.file.open("rb") as file,
-        contextlib.closing(read_file(file, name=batch.file.name)) as rows,
+        contextlib.closing(read_file(file, name=batch.file.name, extent=extent)) as rows,
     ):
         for chunk in _chunks(rows, batch.last_row_read):
-            _stage(batch, chunk)
+            _stage(batch, chunk, extent.fraction(chunk[-1][0]))
             if time.monotonic() > deadline:
                 return False
     return True
@@ -426,15 +428,17 @@ def _chunks(rows: Iterator[tuple[int, dict]], after: int) -> Iterator[list]:
         yield chunk
 
 
-def batch_fail(batch: ImportBatch, reason: str) -> None:
-    """The batch ends as failed for ``reason`` (the clerk reads it); nothing it staged is
-    committed."""
+def batch_fail(batch: ImportBatch, reason: Callable[[], object]) -> None:
+    """The batch ends as failed for ``reason`` (the clerk reads it: ``reason()`` renders it in
+    the active language, and it is kept in each); nothing it staged is committed."""
+    texts = {language: text[:500] for language, text in in_each_language(reason).items()}
+    failure = texts[settings.LANGUAGE_CODE]
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.is_finished:
             return
         before = batch.status
-        _move(batch, "fail", failure=reason[:500], finished_at=timezone.now())
+        _move(batch, "fail", failure=failure, failure_texts=texts, finished_at=timezone.now())
         _file_forget_on_commit(batch)
         audit_record(
             actor=batch.created_by,
@@ -442,7 +446,7 @@ def batch_fail(batch: ImportBatch, reason: str) -> None:
             target=batch,
             before={"status": before},
             after={"status": batch.status, **counts(batch)},
-            note=reason[:500],
+            note=failure,
         )
 
 
@@ -597,8 +601,9 @@ def _copy_rows(rows: Iterable[tuple]) -> None:
             copy.write_row(row)
 
 
-def _stage(batch: ImportBatch, chunk: list[tuple[int, dict]]) -> None:
-    """Check and stage one chunk of rows, with the batch's progress, in one transaction."""
+def _stage(batch: ImportBatch, chunk: list[tuple[int, dict]], read: float | None = None) -> None:
+    """Check and stage one chunk of rows, with the batch's progress (``read``: the share of the
+    file read, 0 to 1, if known), in one transaction."""
     checked = check_rows(batch, chunk)
     refused = sum(1 for row in checked if row[3])
     with transaction.atomic():
@@ -610,7 +615,16 @@ def _stage(batch: ImportBatch, chunk: list[tuple[int, dict]]) -> None:
         batch.rows_read = locked.rows_read + len(checked)
         batch.rows_refused = locked.rows_refused + refused
         batch.rows_valid = locked.rows_valid + len(checked) - refused
-        batch.save(update_fields=["last_row_read", "rows_read", "rows_refused", "rows_valid"])
+        batch.read_permille = round(read * 1000) if read is not None else 0
+        batch.save(
+            update_fields=[
+                "last_row_read",
+                "rows_read",
+                "rows_refused",
+                "rows_valid",
+                "read_permille",
+            ]
+        )
 
 
 def _set_checks(batch: ImportBatch) -> None:
@@ -691,13 +705,25 @@ def _after_validation(batch: ImportBatch) -> bool:
         _set_checks(batch)
         _recount(batch)
         batch.save(update_fields=["rows_refused", "rows_valid", "unchanged"])
+        # The reasons as functions: rendered in each language (batch_fail).
         if batch.rows_read == 0:
-            reason = _("The file has no rows of results below the headings.")
+
+            def reason():
+                return _("The file has no rows of results below the headings.")
+
         elif batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and batch.rows_refused:
-            reason = _(
-                "%(refused)d of %(rows)d rows were refused, so nothing was recorded (all or "
-                "nothing). Download the refused rows, correct them and send the whole file again."
-            ) % {"refused": batch.rows_refused, "rows": batch.rows_read}
+            figures = {"refused": batch.rows_refused, "rows": batch.rows_read}
+
+            def reason():
+                return (
+                    _(
+                        "%(refused)d of %(rows)d rows were refused, so nothing was recorded (all "
+                        "or nothing). Download the refused rows, correct them and send the whole "
+                        "file again."
+                    )
+                    % figures
+                )
+
         else:
             _move(batch, "process")
             return True

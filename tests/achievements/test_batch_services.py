@@ -389,3 +389,45 @@ def test_a_file_left_by_a_stopped_worker_is_deleted_by_the_resume_sweep(world, m
     assert batch.file.name == "" and not storage.exists(name)
     unfinished.refresh_from_db()
     assert unfinished.file and unfinished.file.storage.exists(unfinished.file.name)
+
+
+def test_a_large_files_reading_is_shown_as_the_share_of_its_bytes_read(world, settings):
+    settings.CREDITBANK_BATCH_CHUNK = 100
+    # 1 500 rows (about 100 kB: far more than the reader's read-ahead), all refused.
+    rows = [[f"U-{n}", "", "A-0000", "某人", "课程", "2024-06-30", "85", "2"] for n in range(1500)]
+    batch = sent(world, rows)
+    shares = []
+    while batch.status in ("uploaded", "validating"):
+        service.batch_run(batch.pk, seconds=1e-9)  # a chunk a call
+        batch.refresh_from_db()
+        if batch.status == "validating":
+            shares.append(batch.read_permille)
+    assert len(shares) >= 10 and shares == sorted(shares)
+    assert 0 < shares[0] < 200 and shares[-1] == 1000
+
+
+def test_a_file_that_cannot_be_read_fails_with_its_reason_in_each_language(world):
+    from django.utils import translation
+
+    rows = [good_rows(world)[0]]
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADER, *rows])
+    broken = SimpleUploadedFile(
+        "r.csv", out.getvalue().encode() + b"\n" + "第二行".encode("utf-16")
+    )
+    batch = service.batch_upload(
+        acting_user=world["clerk"],
+        institution=world["institution"],
+        category=world["category"],
+        mode=ImportBatch.Mode.VALID_ROWS,
+        upload=broken,
+    )
+    assert service.batch_run(batch.pk) is True
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+    assert batch.failure_texts["en"].startswith("The file's text encoding is not one we can read")
+    assert batch.failure == batch.failure_texts["zh-hans"] and "编码" in batch.failure
+    with translation.override("en"):
+        assert batch.failure_shown == batch.failure_texts["en"]
+    event = AuditEvent.objects.get(action="batch.fail", object_id=str(batch.pk))
+    assert event.summary["note"] == batch.failure

@@ -4,6 +4,7 @@ beside the field with nothing written; who may open what."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -195,7 +196,11 @@ def test_a_failed_batch_says_why_and_wrote_nothing(client, world, send):
     assert batch.status == ImportBatch.Status.FAILED
     html = client.get(detail_of(batch)).content.decode()
     assert 'id="batch-failed"' in html and "Nothing in this batch was recorded" in html
-    assert "send the whole file again" in html
+    assert "2 of 5 rows were refused, so nothing was recorded" in html
+    # The worker wrote the reason in Chinese too; each reader sees it in their language.
+    assert batch.failure.startswith("5 行中有 2 行被拒收")
+    client.cookies["creditbank_language"] = "zh-hans"
+    assert "5 行中有 2 行被拒收" in client.get(detail_of(batch)).content.decode()
     assert not Achievement.objects.filter(batch=batch).exists()
 
 
@@ -463,3 +468,29 @@ def test_what_to_fix_is_shown_in_the_readers_language_whatever_the_workers(clien
     sheet = load_workbook(io.BytesIO(b"".join(refused.streaming_content)))[reader.DATA_SHEET]
     messages = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert any("姓名与学习账户" in message for message in messages)
+
+
+def test_the_bar_shows_the_share_of_the_file_read_then_of_the_rows_recorded(client, world):
+    batch = service.batch_upload(
+        acting_user=world["clerk"],
+        institution=world["institution"],
+        category=world["category"],
+        mode=ImportBatch.Mode.VALID_ROWS,
+        upload=csv_file(good_rows(world)),
+    )
+    signed_in(client, world["clerk"])
+    url = reverse("achievements:batch_progress", args=[batch.pk])
+
+    def bar(**state):
+        ImportBatch.objects.filter(pk=batch.pk).update(**state)
+        part = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        found = re.search(r'<progress id="batch-progress"[^>]*?(?: value="(\d+)")?>', part)
+        return None if found.group(1) is None else int(found.group(1))
+
+    assert bar() is None  # waiting for a worker: no figure yet
+    assert bar(status="validating", read_permille=0) == 0
+    assert bar(read_permille=500) == 15  # half the file read: half of the reading's 30 %
+    assert bar(status="processing", rows_read=100, rows_valid=100, rows_committed=0) == 30
+    assert bar(rows_committed=50) == 65
+    assert bar(rows_committed=100) == 99  # recorded, not yet done
+    assert bar(status="done") == 100

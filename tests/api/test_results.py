@@ -108,10 +108,15 @@ def test_a_batchs_errors_are_read_in_the_readers_language_not_the_senders(world,
 
 def test_all_or_nothing_records_nothing_when_a_row_is_refused(world, api_client):
     rows = [world.row("R-1"), world.row("R-2", result="很好")]
-    response = push(world, api_client, rows, mode="all")
+    secret = world.token("push_results")
+    response = push(world, api_client, rows, mode="all", secret=secret)
     assert response.status_code == 201
     body = response.json()
-    assert body["status"] == "failed" and body["failure"]
+    assert body["status"] == "failed" and body["failure"].startswith("2 行中有 1 行被拒收")
+    read = api_client(secret, **{"Accept-Language": "en"}).get(
+        f"/api/v1/results/{body['reference']}"
+    )
+    assert read.json()["failure"].startswith("1 of 2 rows were refused, so nothing was recorded")
     assert [r["outcome"] for r in body["rows"]] == ["valid", "refused"]
     assert not Achievement.objects.filter(issuer_institution=world.institution).exists()
 

@@ -198,7 +198,7 @@ class Command(BaseCommand):
         )
         self._refused(batch)
         if batch.status == ImportBatch.Status.FAILED:
-            raise CommandError(f"Batch {batch.reference} failed: {batch.failure}")
+            raise CommandError(f"Batch {batch.reference} failed: {batch.failure_shown}")
 
     def _refused(self, batch: ImportBatch) -> None:
         refused = ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.REFUSED)
