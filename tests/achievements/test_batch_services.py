@@ -67,14 +67,20 @@ def mandate(world, field="信息技术"):
     )
 
 
-def upload(world, rows, mode=ImportBatch.Mode.VALID_ROWS, **kwargs):
-    batch = service.batch_upload(
+def sent(world, rows=(), mode=ImportBatch.Mode.VALID_ROWS, *, upload=None, **kwargs):
+    """The clerk's file (``rows`` as a CSV, or ``upload``) sent as a batch, not yet worked."""
+    return service.batch_upload(
         acting_user=world["clerk"],
         institution=world["institution"],
         category=world["category"],
         mode=mode,
-        upload=csv_file(rows, **kwargs),
+        upload=upload or csv_file(rows, **kwargs),
     )
+
+
+def upload(world, rows, mode=ImportBatch.Mode.VALID_ROWS, **kwargs):
+    """The batch of ``rows`` sent and worked to its end."""
+    batch = sent(world, rows, mode, **kwargs)
     assert service.batch_run(batch.pk) is True
     batch.refresh_from_db()
     return batch
@@ -319,13 +325,7 @@ def test_a_mandate_ended_mid_batch_stops_recognising_the_chunks_after(world, set
 
     settings.CREDITBANK_BATCH_CHUNK = 1
     granted = mandate(world)
-    batch = service.batch_upload(
-        acting_user=world["clerk"],
-        institution=world["institution"],
-        category=world["category"],
-        mode=ImportBatch.Mode.VALID_ROWS,
-        upload=csv_file(good_rows(world)),
-    )
+    batch = sent(world, good_rows(world))
     # A moment's work a call: one chunk staged or committed, then the time is up.
     while batch.rows_committed == 0:
         assert service.batch_run(batch.pk, seconds=1e-9) is False
@@ -343,16 +343,6 @@ def test_a_mandate_ended_mid_batch_stops_recognising_the_chunks_after(world, set
     )
     assert [event.summary["after"]["mandate"] for event in chunks] == [granted.pk, None, None]
     assert list(ledger_problems()) == []
-
-
-def sent(world, rows, mode=ImportBatch.Mode.VALID_ROWS):
-    return service.batch_upload(
-        acting_user=world["clerk"],
-        institution=world["institution"],
-        category=world["category"],
-        mode=mode,
-        upload=csv_file(rows),
-    )
 
 
 @pytest.mark.parametrize("mode", ["valid", "all"])
@@ -415,13 +405,7 @@ def test_a_file_that_cannot_be_read_fails_with_its_reason_in_each_language(world
     broken = SimpleUploadedFile(
         "r.csv", out.getvalue().encode() + b"\n" + "第二行".encode("utf-16")
     )
-    batch = service.batch_upload(
-        acting_user=world["clerk"],
-        institution=world["institution"],
-        category=world["category"],
-        mode=ImportBatch.Mode.VALID_ROWS,
-        upload=broken,
-    )
+    batch = sent(world, upload=broken)
     assert service.batch_run(batch.pk) is True
     batch.refresh_from_db()
     assert batch.status == "failed"

@@ -160,15 +160,20 @@ def test_under_a_mandate_the_page_says_what_is_recognised_directly(client, world
     assert "Recognised directly under the centre" in html and "No row was refused." in html
 
 
-def test_the_progress_part_polls_while_the_batch_is_worked_and_stops_once_it_is_done(client, world):
-    # Not committed in the test's transaction: the task waits, as if no worker had come.
-    batch = service.batch_upload(
+def unworked(world, rows):
+    """A batch sent through the service and not worked: the test's transaction never commits,
+    so its task waits, as if no worker had come."""
+    return service.batch_upload(
         acting_user=world["clerk"],
         institution=world["institution"],
         category=world["category"],
         mode=ImportBatch.Mode.VALID_ROWS,
-        upload=csv_file(good_rows(world) + bad_rows(world)),
+        upload=csv_file(rows),
     )
+
+
+def test_the_progress_part_polls_while_the_batch_is_worked_and_stops_once_it_is_done(client, world):
+    batch = unworked(world, good_rows(world) + bad_rows(world))
     signed_in(client, world["clerk"])
     progress_url = reverse("achievements:batch_progress", args=[batch.pk])
     page = client.get(detail_of(batch)).content.decode()
@@ -471,13 +476,7 @@ def test_what_to_fix_is_shown_in_the_readers_language_whatever_the_workers(clien
 
 
 def test_the_bar_shows_the_share_of_the_file_read_then_of_the_rows_recorded(client, world):
-    batch = service.batch_upload(
-        acting_user=world["clerk"],
-        institution=world["institution"],
-        category=world["category"],
-        mode=ImportBatch.Mode.VALID_ROWS,
-        upload=csv_file(good_rows(world)),
-    )
+    batch = unworked(world, good_rows(world))
     signed_in(client, world["clerk"])
     url = reverse("achievements:batch_progress", args=[batch.pk])
 
