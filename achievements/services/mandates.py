@@ -120,7 +120,9 @@ def mandate_end(
 ) -> RecognitionMandate:
     """A centre administrator ends an active mandate, with an optional reason (at most 300
     characters, kept in the audit log). The row stays, with who ended it and when; the
-    institution's next batches of the category are deposited for review. A mandate that has
+    institution's next batches of the category are deposited for review, and so are the rows a
+    batch being worked has not yet recorded (its chunk in progress is waited for: it reads the
+    mandate ``FOR SHARE``, ``services.batch._mandate_in_force``). A mandate that has
     ended already is refused (``IllegalTransition``: someone else ended it first)."""
     require_centre_admin(acting_user)
     locked = (
