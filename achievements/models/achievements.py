@@ -68,11 +68,15 @@ class Achievement(models.Model):
         PASS = "pass", _("Passed")
         FAIL = "fail", _("Failed")
 
+    # No index of its own on account_id, deposited_by_id and first_check_branch_id: the
+    # composite indexes in Meta lead with them (a second index on the column only slowed
+    # every write: make bench-batch).
     account = models.ForeignKey(
         "accounts.LearnerAccount",
         verbose_name=_("learning account"),
         on_delete=models.PROTECT,
         related_name="achievements",
+        db_index=False,
     )
     category = models.ForeignKey(
         AchievementCategory,
@@ -112,6 +116,7 @@ class Achievement(models.Model):
         verbose_name=_("deposited by"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("deposited at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -125,6 +130,7 @@ class Achievement(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # The decision in force once recognised (kept after a revocation or expiry, for history).
     recognition = models.ForeignKey(
