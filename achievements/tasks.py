@@ -3,7 +3,9 @@
 import logging
 
 from celery import shared_task
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from creditbank.languages import formatted
 
 from .services import credits_expire_due
 
@@ -58,7 +60,10 @@ def batch_run_task(batch_id: int) -> str:
         logger.exception("result batch %s stopped", batch_id)
         batch = ImportBatch.objects.get(pk=batch_id)
         batch_fail(
-            batch, lambda: _("An error stopped the batch. Please send the file again later.")
+            batch,
+            formatted(
+                gettext_lazy("An error stopped the batch. Please send the file again later.")
+            ),
         )
         return "failed"
     if done is False:

@@ -12,6 +12,17 @@ from django.conf import settings
 from django.utils import translation
 
 
+def formatted(message, params: dict | None = None) -> Callable[[], str]:
+    """A renderer of ``message`` (lazy: ``gettext_lazy``) with its %-style ``params``, in the
+    language active when it is called: what ``in_each_language`` takes."""
+
+    def render() -> str:
+        text = str(message)
+        return text % params if params else text
+
+    return render
+
+
 def in_each_language(render: Callable[[], object]) -> dict[str, str]:
     """``render()`` (a message built with gettext, or a lazy one) in each language, by code."""
     texts = {}

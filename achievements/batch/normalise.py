@@ -57,7 +57,7 @@ from accounts.identity import PROVINCES as ID_PROVINCES
 from accounts.identity import IdType, clean_id_number, clean_real_name, normalise_id_number
 from accounts.services.learners import account_number_is_valid
 from creditbank.errors import InvalidInput
-from creditbank.languages import in_active_language, in_each_language
+from creditbank.languages import formatted, in_active_language, in_each_language
 from creditbank.text import clean_text
 
 from ..credits import CREDIT_STEP, credit_check
@@ -212,12 +212,7 @@ class RowError(Exception):
     @classmethod
     def of(cls, field: str, code: str, message, **params) -> "RowError":
         """The error ``code`` of a catalogue (a lazy ``message``, with %-style ``params``)."""
-
-        def render() -> str:
-            text = str(message)
-            return text % params if params else text
-
-        return cls(field, render, code)
+        return cls(field, formatted(message, params), code)
 
     @classmethod
     def raised_by(cls, field: str, call: Callable[[], object], error: Exception) -> "RowError":

@@ -31,6 +31,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
+from creditbank.languages import formatted
+
 from .normalise import COLUMNS, DATE_FORMATS_SHOWN, GRADES_SHOWN, LETTERS_SHOWN, PASSES_SHOWN
 
 # The headings of the template: the file format's names of the columns, Chinese in every
@@ -100,13 +102,9 @@ class FileError(Exception):
     keeps it in each language). ``template`` is a lazy message, ``params`` its %-style ones."""
 
     def __init__(self, template, params: dict | None = None):
-        self._template, self._params = template, params
+        self.render = formatted(template, params)
         self.message = self.render()
         super().__init__(self.message)
-
-    def render(self) -> str:
-        text = str(self._template)
-        return text % self._params if self._params else text
 
 
 def heading_form(value) -> str:

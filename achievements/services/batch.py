@@ -62,7 +62,7 @@ from branches.selectors import is_alliance_member
 from creditbank import pii
 from creditbank.audit import audit_record
 from creditbank.errors import IllegalTransition, InvalidInput, NotAllowed
-from creditbank.languages import in_each_language
+from creditbank.languages import formatted, in_each_language
 
 from ..access import batch_sender_institutions
 from ..batch.normalise import COLUMNS, RowError, normalise_row
@@ -127,7 +127,7 @@ def row_error(field: str, code: str, **params) -> RowError:
 
 def _texts_json(code: str, **params) -> str:
     """``ROW_MESSAGES[code]`` in each language, as the JSON a staged error keeps."""
-    return json.dumps(RowError.of("", code, ROW_MESSAGES[code], **params).texts())
+    return json.dumps(in_each_language(formatted(ROW_MESSAGES[code], params)))
 
 
 # --- Who may send a batch ----------------------------------------------------------------------
@@ -705,25 +705,18 @@ def _after_validation(batch: ImportBatch) -> bool:
         _set_checks(batch)
         _recount(batch)
         batch.save(update_fields=["rows_refused", "rows_valid", "unchanged"])
-        # The reasons as functions: rendered in each language (batch_fail).
+        # Lazy reasons: batch_fail keeps them in each language.
         if batch.rows_read == 0:
-
-            def reason():
-                return _("The file has no rows of results below the headings.")
-
+            reason = formatted(gettext_lazy("The file has no rows of results below the headings."))
         elif batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and batch.rows_refused:
-            figures = {"refused": batch.rows_refused, "rows": batch.rows_read}
-
-            def reason():
-                return (
-                    _(
-                        "%(refused)d of %(rows)d rows were refused, so nothing was recorded (all "
-                        "or nothing). Download the refused rows, correct them and send the whole "
-                        "file again."
-                    )
-                    % figures
-                )
-
+            reason = formatted(
+                gettext_lazy(
+                    "%(refused)d of %(rows)d rows were refused, so nothing was recorded (all or "
+                    "nothing). Download the refused rows, correct them and send the whole file "
+                    "again."
+                ),
+                {"refused": batch.rows_refused, "rows": batch.rows_read},
+            )
         else:
             _move(batch, "process")
             return True

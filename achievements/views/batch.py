@@ -126,10 +126,11 @@ READ_SHARE = 30
 def _progress(batch: ImportBatch) -> int | None:
     """How far the batch is, in percent: the share of the file read (its bytes, or its sheet's
     rows) in the first ``READ_SHARE``, the valid rows recorded in the rest; ``None`` while it
-    waits for a worker, or while an API batch's rows are read."""
+    waits for a worker. (An API batch is read and recorded in one transaction: never seen here
+    unfinished.)"""
     if batch.status == Status.DONE:
         return 100
-    if batch.status == Status.VALIDATING and batch.source != ImportBatch.Source.API:
+    if batch.status == Status.VALIDATING:
         return min(READ_SHARE, batch.read_permille * READ_SHARE // 1000)
     if batch.status == Status.PROCESSING:
         to_commit = batch.rows_valid - batch.unchanged

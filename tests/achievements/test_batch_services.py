@@ -415,3 +415,22 @@ def test_a_file_that_cannot_be_read_fails_with_its_reason_in_each_language(world
         assert batch.failure_shown == batch.failure_texts["en"]
     event = AuditEvent.objects.get(action="batch.fail", object_id=str(batch.pk))
     assert event.summary["note"] == batch.failure
+
+
+def test_an_unexpected_error_fails_the_batch_with_a_reason_in_each_language(world, monkeypatch):
+    from achievements.tasks import batch_run_task
+
+    batch = sent(world, good_rows(world))
+
+    def broken(batch_id, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "batch_run", broken)
+    assert batch_run_task(batch.pk) == "failed"
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+    assert batch.failure_texts["en"] == (
+        "An error stopped the batch. Please send the file again later."
+    )
+    assert batch.failure == batch.failure_texts["zh-hans"] != batch.failure_texts["en"]
+    assert not Achievement.objects.filter(batch=batch).exists()
